@@ -1,0 +1,64 @@
+"""Stage 4: the body for a negotiation: the spec's example, or the schema walker fed by a realism provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._negotiate import Negotiation
+from ._session import error_message, rng_for, session_values
+from ._spec import MediaType, Operation, Spec
+from ._walker import MISSING, Generator, compile_schema
+
+# Realism providers by component schema name: values they know, consistent with each other.
+Provider = Callable[[Negotiation, Mapping[str, str], MediaType], Mapping[str, Any]]
+
+
+def _session(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Mapping[str, Any]:
+    return session_values(neg.seed, params.get("agentName", ""), params.get("sessionId", ""))
+
+
+def _error(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Mapping[str, Any]:
+    return {"error": error_message(neg.status, neg.reason, media.examples.get("default")), "code": str(neg.status)}
+
+
+PROVIDERS: dict[str, Provider] = {"SessionResponse": _session, "ErrorResponse": _error}
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class BodyFactory:
+    def __init__(self, spec: Spec) -> None:
+        # Realism output is filtered to the schema (keep_extra=False): a field the spec drops disappears.
+        self._walkers: dict[tuple[str, str, str], Generator] = {
+            (op.operation_id, status, media.name): compile_schema(media.schema, keep_extra=False)
+            for op in spec.operations
+            for status, response in op.responses.items()
+            for media in response.content
+        }
+        self._error_schema = spec.document.get("components", {}).get("schemas", {}).get("ErrorResponse")
+        self._error_walker = (
+            compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if self._error_schema else None
+        )
+
+    def body(self, operation: Operation, neg: Negotiation, params: Mapping[str, str]) -> Any:
+        response = operation.responses.get(str(neg.status))
+        media = response.media_type(neg.media_type) if response else None
+        if media is None:
+            return self.error(neg.status, neg.reason or f"HTTP {neg.status}")
+        if neg.source == "example" and neg.example is not None:
+            return media.examples[neg.example]
+        walker = self._walkers[(operation.operation_id, response.status, media.name)]  # type: ignore[union-attr]
+        provider = PROVIDERS.get(media.schema_name or "")
+        provided = provider(neg, params, media) if provider else MISSING
+        return walker(rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values()), provided)
+
+    def error(self, status: int, message: str) -> Any:
+        """An ErrorResponse-shaped body for statuses the mock answers itself (401, 404, 405, 422)."""
+        values = {"error": message, "code": str(status)}
+        if self._error_walker is None:
+            return values
+        return self._error_walker(rng_for("error", status, message), values)

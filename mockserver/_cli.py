@@ -1,0 +1,86 @@
+"""`pipecat-mock`: one subcommand per job; each registers its parser and sets `run`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._config import OPTIONS, Config
+from .errors import MockError
+
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """The serve flags, each defaulting to None so that environment variables can fill the gaps."""
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": option.field, "default": None, "help": f"{option.help} [env: {option.env}]"}
+        if option.switch:
+            parser.add_argument(option.flag, action="store_const", const=True, **kwargs)
+        else:
+            action = "append" if option.repeatable else "store"
+            parser.add_argument(option.flag, type=str, action=action, metavar=option.metavar, **kwargs)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, option.field, None)
+        if value is None:
+            continue
+        if option.switch:
+            overrides[option.field] = value
+        elif option.repeatable:
+            overrides[option.field] = tuple(option.parse(v) for v in value)  # never echo a value: keys are secret
+        else:
+            overrides[option.field] = option.convert(value, source=f"{option.flag} {value!r}")
+    return Config.from_env(**overrides)
+
+
+def _register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the mock server", description="Run the mock server until SIGINT/SIGTERM.")
+    add_config_options(serve)
+    serve.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ._app import create_app
+    from ._server import serve
+
+    config = config_from_args(args)
+    app = create_app(config)  # a broken spec fails here, before any worker starts
+    serve(app, config)
+    return 0
+
+
+COMMANDS: list[Register] = [_register_serve]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pipecat-mock",
+        description="A mock of the Pipecat Cloud session-details API, driven by its OpenAPI spec.",
+        epilog="Flags of `serve` (each also read from its environment variable):\n"
+        + "\n".join(f"  {o.flag:<12} {o.env:<26} {o.help}" for o in OPTIONS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except MockError as exc:
+        print(f"pipecat-mock: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

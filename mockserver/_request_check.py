@@ -1,0 +1,35 @@
+"""Stage 2b: do the path parameters name something that can exist? (A bad one is a 404, as on the real service.)"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+from ._spec import Operation, Spec
+
+
+class ParameterChecker:
+    """Validators compiled once per path parameter; checking a value then costs microseconds."""
+
+    def __init__(self, spec: Spec) -> None:
+        self._validators = {
+            (op.operation_id, p.name): OAS30Validator(dict(p.schema), format_checker=oas30_format_checker)
+            for op in spec.operations
+            for p in op.parameters
+            if p.location == "path"
+        }
+
+    def problem(self, operation: Operation, params: Mapping[str, str]) -> str | None:
+        for name, value in params.items():
+            validator = self._validators.get((operation.operation_id, name))
+            if validator is not None and not validator.is_valid(value):
+                schema = validator.schema
+                expected = schema.get("format") or schema.get("type") or "a valid value"
+                return f"{_label(name)} not found: {value[:80]!r} is not a valid {expected}."
+        return None
+
+
+def _label(name: str) -> str:
+    base = name[:-2] if name.endswith("Id") else name
+    return base[:1].upper() + base[1:]

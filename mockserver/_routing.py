@@ -1,0 +1,79 @@
+"""Stage 1: find the spec operation for a method and raw path (under the server's base path)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from ._spec import Operation, Spec
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    operation: Operation
+    path_params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RouteNotFound:
+    path: str
+
+
+@dataclass(frozen=True)
+class MethodNotAllowed:
+    path: str
+    allowed: tuple[str, ...]
+
+
+RouteResult = RouteMatch | RouteNotFound | MethodNotAllowed
+
+
+@dataclass(frozen=True)
+class _CompiledPath:
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+    operations: dict[str, Operation]  # by upper-case method
+
+
+class Router:
+    """Matches raw (still percent-encoded) paths, so an encoded slash stays inside its segment."""
+
+    def __init__(self, spec: Spec) -> None:
+        by_template: dict[str, dict[str, Operation]] = {}
+        for op in spec.operations:
+            by_template.setdefault(spec.base_path + op.path, {})[op.method] = op
+        # Literal segments win over parameters, as OpenAPI requires: sort templates with fewer parameters first.
+        self._paths = [
+            _compile(template, ops)
+            for template, ops in sorted(by_template.items(), key=lambda kv: (kv[0].count("{"), kv[0]))
+        ]
+
+    def match(self, method: str, raw_path: str) -> RouteResult:
+        method = method.upper()
+        for compiled in self._paths:
+            found = compiled.pattern.fullmatch(raw_path)
+            if not found:
+                continue
+            allowed = compiled.operations
+            op = allowed.get(method) or (allowed.get("GET") if method == "HEAD" else None)
+            if op is None:
+                methods = set(allowed) | ({"HEAD"} if "GET" in allowed else set())
+                return MethodNotAllowed(raw_path, tuple(sorted(methods)))
+            params = {name: unquote(found.group(i + 1), errors="replace") for i, name in enumerate(compiled.names)}
+            return RouteMatch(op, params)
+        return RouteNotFound(raw_path)
+
+
+def _compile(template: str, operations: dict[str, Operation]) -> _CompiledPath:
+    names: list[str] = []
+    pattern = ""
+    last = 0
+    for m in _PARAM.finditer(template):
+        pattern += re.escape(template[last : m.start()]) + "([^/]+)"
+        names.append(m.group(1))
+        last = m.end()
+    pattern += re.escape(template[last:])
+    return _CompiledPath(re.compile(pattern), tuple(names), operations)

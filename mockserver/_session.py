@@ -1,0 +1,149 @@
+"""The realism layer for SessionResponse: values that look like one real Pipecat Cloud session.
+
+It decides the fields it knows, consistently with each other; the schema walker fills any other field
+the spec declares and drops what the spec does not (so the spec stays the source of truth).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from functools import lru_cache
+from typing import Any
+
+from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from
+
+# completionStatus vocabulary from the spec's description, weighted like a healthy production agent.
+_COMPLETIONS = ("HTTP_COMPLETED", "WS_CONNECTION_CLOSED", "HTTP_ERROR", "200", "500", "504")
+_COMPLETION_WEIGHTS = (62, 22, 7, 5, 3, 1)
+ACTIVE_SHARE = 0.15
+COLD_START_SHARE = 0.25
+WARM_START_MAX_SECONDS = 2
+COLD_START_SECONDS = (6, 25)
+_MIB = 1024 * 1024
+
+
+def rng_for(*parts: object) -> random.Random:
+    """An independent generator for these parts: no state is shared between requests or processes."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return random.Random(int.from_bytes(digest, "big"))
+
+
+@lru_cache(maxsize=4096)
+def agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
+    """(organizationId, serviceId, deploymentId): one organization per seed, stable ids per agent."""
+    org = uuid4_from(rng_for(seed, "organization"))
+    rng = rng_for(seed, "agent", agent_name)
+    return org, uuid4_from(rng), uuid4_from(rng)
+
+
+def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
+    rng = rng_for(seed, "session", agent_name, session_id)
+    org, service, deployment = agent_ids(seed, agent_name)
+    active = rng.random() < ACTIVE_SHARE
+    completion = None if active else rng.choices(_COMPLETIONS, _COMPLETION_WEIGHTS)[0]
+    # Some failed sessions never got a bot: no start time, no metrics, no meeting.
+    bot_started = not (completion in ("HTTP_ERROR", "500", "504") and rng.random() < 0.5)
+
+    cold = rng.random() < COLD_START_SHARE if bot_started else None
+    bot_start = (
+        (rng.randint(*COLD_START_SECONDS) if cold else rng.randint(0, WARM_START_MAX_SECONDS)) if bot_started else None
+    )
+
+    if active:
+        elapsed = rng.randint(20, 900)
+        created_ms = (ANCHOR_SECONDS - elapsed) * 1000 - rng.randint(0, 999)
+        duration = None
+    else:
+        created_ms = (ANCHOR_SECONDS - rng.randint(3_600, 30 * 86_400)) * 1000 + rng.randint(0, 999)
+        median = 150 if bot_started else 4
+        duration = min(3_600.0, max(2.0, rng.lognormvariate(math.log(median), 0.8)))
+    start_ms = created_ms + (bot_start or 0) * 1000
+    end_ms = None if duration is None else start_ms + int(duration * 1000)
+    now_ms = end_ms if end_ms is not None else ANCHOR_SECONDS * 1000
+
+    samples = _timeseries(rng, start_ms, now_ms) if bot_started else []
+    updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
+    return {
+        "sessionId": session_id,
+        "serviceId": service,
+        "organizationId": org,
+        "deploymentId": deployment,
+        "endedAt": None if end_ms is None else iso_ms(end_ms),
+        "botStartSeconds": bot_start,
+        "coldStart": cold,
+        "completionStatus": completion,
+        "createdAt": iso_ms(created_ms),
+        "updatedAt": iso_ms(max(updated_ms, created_ms)),
+        "resourceMetrics": _metrics(rng, session_id, samples) if samples else None,
+        "meetingIds": _meetings(rng, completion, bot_started),
+    }
+
+
+def sample_interval(lifetime_seconds: float) -> int:
+    """Fixed within a session; longer sessions are sampled more coarsely, as metrics stores downsample."""
+    if lifetime_seconds <= 300:
+        return 5
+    if lifetime_seconds <= 1_200:
+        return 15
+    return 60
+
+
+def _timeseries(rng: random.Random, start_ms: int, end_ms: int) -> list[dict[str, int]]:
+    interval = sample_interval((end_ms - start_ms) / 1000)
+    first = -(-start_ms // 1000) + interval  # the first sample one interval after the bot started
+    last = end_ms // 1000
+    cpu_base = rng.randint(90, 220)
+    memory = rng.randint(160, 320) * _MIB
+    growth = rng.randint(0, 2 * _MIB)
+    samples = []
+    for t in range(first, last + 1, interval):
+        speaking = rng.random() < 0.45
+        cpu = cpu_base + (rng.randint(60, 320) if speaking else 0) + int(rng.gauss(0, 12))
+        memory = max(64 * _MIB, memory + growth + int(rng.gauss(0, 3 * _MIB)))
+        samples.append({"t": t, "c": max(5, cpu), "m": memory})
+    return samples
+
+
+def _percentile(sorted_values: list[int], q: float) -> int:
+    """Nearest-rank percentile: always one of the samples, so P50 <= P90 <= P95 <= P99 within min..max."""
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def _metrics(rng: random.Random, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
+    cpu = sorted(s["c"] for s in samples)
+    mem = sorted(s["m"] for s in samples)
+    return {
+        "id": uuid4_from(rng),
+        "sessionId": session_id,
+        "sampleCount": len(samples),
+        "cpuMillicoresP50": _percentile(cpu, 0.50),
+        "cpuMillicoresP90": _percentile(cpu, 0.90),
+        "cpuMillicoresP95": _percentile(cpu, 0.95),
+        "cpuMillicoresP99": _percentile(cpu, 0.99),
+        "memoryBytesP50": _percentile(mem, 0.50),
+        "memoryBytesP90": _percentile(mem, 0.90),
+        "memoryBytesP95": _percentile(mem, 0.95),
+        "memoryBytesP99": _percentile(mem, 0.99),
+        "timeseries": samples,
+        "eventTs": iso_ms(samples[-1]["t"] * 1000),
+        "createdAt": iso_ms(samples[0]["t"] * 1000),
+    }
+
+
+def _meetings(rng: random.Random, completion: str | None, bot_started: bool) -> list[dict[str, str]]:
+    if not bot_started or completion == "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
+        return []
+    meeting = uuid4_from(rng)
+    count = 2 if rng.random() < 0.1 else 1  # a participant who rejoined
+    return [{"participantId": uuid4_from(rng), "meetingId": meeting} for _ in range(count)]
+
+
+def error_message(status: int, reason: str | None, spec_example: Any) -> str:
+    if reason:
+        return reason
+    if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
+        message: str = spec_example["error"]
+        return message.split(" / ")[0]
+    return {404: "Not found", 500: "Internal server error"}.get(status, f"HTTP {status}")

@@ -1,0 +1,218 @@
+"""Load the OpenAPI document once, check it, and expose its operations as plain data.
+
+This is the only module that reads the spec; everything else asks it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import SpecError
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_MAX_REF_DEPTH = 64
+
+
+def bundled_spec_path() -> Path:
+    """The spec shipped with the package (wheel) or beside it (source checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "spec" / "pipecat-cloud.yaml", here.parent / "spec" / "pipecat-cloud.yaml"):
+        if candidate.is_file():
+            return candidate
+    return here.parent / "spec" / "pipecat-cloud.yaml"
+
+
+@dataclass(frozen=True)
+class MediaType:
+    name: str
+    schema: Mapping[str, Any] | None  # with every $ref expanded
+    examples: Mapping[str, Any]  # a lone `example` is listed under the name "default"
+    schema_name: str | None = None  # "SessionResponse" when the schema is a $ref to components/schemas
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    status: str
+    description: str
+    content: tuple[MediaType, ...]
+
+    def media_type(self, name: str = "application/json") -> MediaType | None:
+        return next((m for m in self.content if m.name == name), self.content[0] if self.content else None)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str
+    required: bool
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    path: str  # the template relative to the server, e.g. /agents/{agentName}/sessions/{sessionId}
+    operation_id: str
+    parameters: tuple[Parameter, ...]
+    responses: Mapping[str, ResponseSpec]
+    security: tuple[Mapping[str, Any], ...]  # requirement objects; empty means no auth
+
+    @property
+    def documented_statuses(self) -> tuple[int, ...]:
+        return tuple(sorted(int(s) for s in self.responses if s.isdigit()))
+
+    def path_parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.location == "path" and p.name == name), None)
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    document: Mapping[str, Any] = field(repr=False)
+    base_path: str  # path part of the first server URL, e.g. /v1
+    operations: tuple[Operation, ...]
+    security_schemes: Mapping[str, Mapping[str, Any]]
+
+    def schema(self, name: str) -> Mapping[str, Any]:
+        try:
+            schema: Mapping[str, Any] = resolve_refs(self.document, self.document["components"]["schemas"][name])
+        except KeyError:
+            raise SpecError(self.path, f"no schema named {name!r} under components/schemas") from None
+        return schema
+
+    def operation(self, operation_id: str) -> Operation:
+        for op in self.operations:
+            if op.operation_id == operation_id:
+                return op
+        raise KeyError(operation_id)
+
+    def relative_server_document(self) -> dict[str, Any]:
+        """A copy whose server is just the base path, so validators accept any host (127.0.0.1 included)."""
+        doc = copy.deepcopy(dict(self.document))
+        doc["servers"] = [{"url": self.base_path or "/"}]
+        return doc
+
+
+def load_spec(path: str | Path | None = None) -> Spec:
+    """Read, validate and index an OpenAPI 3.0 document; raise SpecError with one clear line otherwise."""
+    spec_path = Path(path) if path is not None else bundled_spec_path()
+    document = _read_document(spec_path)
+    _validate_document(spec_path, document)
+    return _index(spec_path, document)
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(path, f"cannot read the file ({exc.__class__.__name__}: {exc})") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(path, "not valid YAML or JSON: " + _one_line(str(exc))) from None
+    if not isinstance(document, dict):
+        raise SpecError(path, f"expected an OpenAPI document (a mapping), got {type(document).__name__}")
+    return document
+
+
+def _validate_document(path: Path, document: dict[str, Any]) -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    if not str(document.get("openapi", "")).startswith("3.0"):
+        raise SpecError(
+            path, f"only OpenAPI 3.0.x is supported, the document says openapi: {document.get('openapi')!r}"
+        )
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "path", ()) or ())
+        raise SpecError(
+            path, f"invalid OpenAPI 3.0 document{' at ' + where if where else ''}: {_one_line(exc.message)}"
+        ) from None
+    except Exception as exc:  # the validator raises ref-resolution errors of several kinds
+        raise SpecError(path, f"invalid OpenAPI 3.0 document: {_one_line(str(exc))}") from None
+
+
+def _index(path: Path, document: dict[str, Any]) -> Spec:
+    servers = document.get("servers") or [{"url": "/"}]
+    base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
+    global_security = tuple(document.get("security") or ())
+    operations = []
+    for template, item in (document.get("paths") or {}).items():
+        item = _follow(document, item["$ref"]) if "$ref" in item else item
+        shared_params = resolve_refs(document, item.get("parameters", []))
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            raw = item[method]
+            own_params = resolve_refs(document, raw.get("parameters", []))
+            params = {(p["name"], p["in"]): p for p in [*shared_params, *own_params]}
+            operations.append(
+                Operation(
+                    method=method.upper(),
+                    path=template,
+                    operation_id=raw.get("operationId") or f"{method} {template}",
+                    parameters=tuple(
+                        Parameter(p["name"], p["in"], bool(p.get("required")), p.get("schema", {}))
+                        for p in params.values()
+                    ),
+                    responses={str(s): _response(document, str(s), r) for s, r in raw.get("responses", {}).items()},
+                    security=tuple(raw["security"]) if "security" in raw else global_security,
+                )
+            )
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    return Spec(path, document, base_path, tuple(operations), resolve_refs(document, schemes))
+
+
+def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) -> ResponseSpec:
+    raw = _follow(document, raw["$ref"]) if "$ref" in raw else raw
+    media = []
+    for name, body in (raw.get("content") or {}).items():
+        schema = body.get("schema")
+        ref = schema.get("$ref", "") if isinstance(schema, Mapping) else ""
+        schema_name = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+        examples = {k: resolve_refs(document, v).get("value") for k, v in (body.get("examples") or {}).items()}
+        if "example" in body:
+            examples = {"default": body["example"], **examples}
+        media.append(MediaType(name, resolve_refs(document, schema), examples, schema_name))
+    return ResponseSpec(status, raw.get("description", ""), tuple(media))
+
+
+def resolve_refs(document: Mapping[str, Any], node: Any, _depth: int = 0) -> Any:
+    """A copy of `node` with every local `$ref` replaced by what it points to."""
+    if _depth > _MAX_REF_DEPTH:
+        raise SpecError("spec", "a $ref chain is recursive or deeper than 64 levels; the mock cannot expand it")
+    if isinstance(node, Mapping):
+        if "$ref" in node:
+            return resolve_refs(document, _follow(document, node["$ref"]), _depth + 1)
+        return {k: resolve_refs(document, v, _depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(document, v, _depth + 1) for v in node]
+    return node
+
+
+def _follow(document: Mapping[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        raise SpecError("spec", f"only local $refs (#/...) are supported, found {ref!r}")
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, Mapping) or part not in node:
+            raise SpecError("spec", f"$ref {ref!r} does not resolve")
+        node = node[part]
+    return node
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,175 @@
+"""A generic schema walker: any OpenAPI 3.0 schema -> a value that fits it, seeded.
+
+The schema is compiled once into a tree of small functions, so per request only the calls remain.
+`provided` values (from the realism layer or a fixture) are merged in: objects recursively, anything
+else verbatim; what is not provided is generated from the schema.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+MISSING: Any = object()
+Generator = Callable[[random.Random, Any], Any]
+
+# Generic date-times fall in the 30 days before this instant (2026-11-01T00:00:00Z), never "now": determinism.
+ANCHOR_SECONDS = 1_793_491_200
+_WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
+
+
+def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True) -> Generator:
+    """`keep_extra`: keep provided object keys the schema does not name (a fixture's own fields)."""
+    return _compile(schema or {}, keep_extra)
+
+
+def _compile(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
+    for combinator in ("allOf", "oneOf", "anyOf"):
+        if combinator in schema:
+            return _compile_combined(schema, combinator, keep_extra)
+    kind = schema.get("type") or ("object" if "properties" in schema else None)
+    if "enum" in schema:
+        base = _enum(list(schema["enum"]))
+    elif kind == "object":
+        base = _object(schema, keep_extra)
+    elif kind == "array":
+        base = _array(schema, keep_extra)
+    elif kind == "integer":
+        base = _integer(schema)
+    elif kind == "number":
+        base = _number(schema)
+    elif kind == "boolean":
+        base = _boolean
+    elif kind == "string":
+        base = _string(schema)
+    else:
+        base = _anything
+    if schema.get("nullable"):
+        return _nullable(base)
+    return base
+
+
+def _compile_combined(schema: Mapping[str, Any], combinator: str, keep_extra: bool) -> Generator:
+    parts = list(schema[combinator])
+    if combinator == "allOf":
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in parts:
+            for key, value in part.items():
+                if key == "properties":
+                    merged.setdefault("properties", {}).update(value)
+                elif key == "required":
+                    merged["required"] = [*merged.get("required", []), *value]
+                else:
+                    merged.setdefault(key, value)
+        return _compile(merged, keep_extra)
+    # oneOf/anyOf: the first alternative is a value of the union.
+    return _compile(parts[0] if parts else {}, keep_extra)
+
+
+def _nullable(base: Generator) -> Generator:
+    def generate(rng: random.Random, provided: Any) -> Any:
+        if provided is None:
+            return None
+        if provided is MISSING and rng.random() < 0.1:
+            return None
+        return base(rng, provided)
+
+    return generate
+
+
+def _object(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
+    props = tuple((name, _compile(sub, keep_extra)) for name, sub in (schema.get("properties") or {}).items())
+    names = {name for name, _ in props}
+
+    def generate(rng: random.Random, provided: Any) -> Any:
+        if provided is not MISSING and not isinstance(provided, Mapping):
+            return provided
+        given = provided if provided is not MISSING else {}
+        out = {name: gen(rng, given.get(name, MISSING)) for name, gen in props}
+        if keep_extra and given:
+            out.update((k, v) for k, v in given.items() if k not in names)
+        return out
+
+    return generate
+
+
+def _array(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
+    item = _compile(schema.get("items") or {}, keep_extra)
+    low = int(schema.get("minItems", 1))
+    high = max(low, int(schema.get("maxItems", low + 2)))
+
+    def generate(rng: random.Random, provided: Any) -> Any:
+        if provided is not MISSING:
+            return provided
+        return [item(rng, MISSING) for _ in range(rng.randint(low, high))]
+
+    return generate
+
+
+def _integer(schema: Mapping[str, Any]) -> Generator:
+    low = int(schema.get("minimum", 0)) + (1 if schema.get("exclusiveMinimum") else 0)
+    high = int(schema.get("maximum", max(low, 0) + 1000)) - (1 if schema.get("exclusiveMaximum") else 0)
+
+    def generate(rng: random.Random, provided: Any) -> Any:
+        return rng.randint(low, max(low, high)) if provided is MISSING else provided
+
+    return generate
+
+
+def _number(schema: Mapping[str, Any]) -> Generator:
+    low = float(schema.get("minimum", 0.0))
+    high = float(schema.get("maximum", low + 1000.0))
+
+    def generate(rng: random.Random, provided: Any) -> Any:
+        return round(rng.uniform(low, high), 3) if provided is MISSING else provided
+
+    return generate
+
+
+def _boolean(rng: random.Random, provided: Any) -> Any:
+    return rng.random() < 0.5 if provided is MISSING else provided
+
+
+def _anything(rng: random.Random, provided: Any) -> Any:
+    return rng.choice(_WORDS) if provided is MISSING else provided
+
+
+def _enum(values: list[Any]) -> Generator:
+    def generate(rng: random.Random, provided: Any) -> Any:
+        return rng.choice(values) if provided is MISSING else provided
+
+    return generate
+
+
+def _string(schema: Mapping[str, Any]) -> Generator:
+    fmt = schema.get("format")
+    low = int(schema.get("minLength", 0))
+    high = int(schema.get("maxLength", max(low, 24)))
+
+    def plain(rng: random.Random) -> str:
+        text = f"{rng.choice(_WORDS)}-{rng.getrandbits(32):08x}"
+        text = text[:high]
+        return text + "x" * (low - len(text))
+
+    make: Callable[[random.Random], str] = {
+        "uuid": uuid4_from,
+        "date-time": lambda rng: iso_ms((ANCHOR_SECONDS - rng.randint(0, 30 * 86_400)) * 1000),
+        "date": lambda rng: iso_ms((ANCHOR_SECONDS - rng.randint(0, 30 * 86_400)) * 1000)[:10],
+    }.get(fmt or "", plain)
+
+    def generate(rng: random.Random, provided: Any) -> Any:
+        return make(rng) if provided is MISSING else provided
+
+    return generate
+
+
+def uuid4_from(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """RFC 3339 UTC with milliseconds, as the real API writes them: 2025-10-22T08:39:20.000Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_ms // 1000)) + f".{epoch_ms % 1000:03d}Z"

@@ -1,0 +1,39 @@
+"""Every exception the mock raises on purpose, each saying what to do about it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class MockError(Exception):
+    """Base of the mock's own errors; the CLI prints the message and exits with `exit_code`."""
+
+    exit_code = 2
+
+
+class SpecError(MockError):
+    """The OpenAPI document is missing, unreadable or invalid."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class ConfigError(MockError):
+    """A flag, environment variable or config value has a value the mock cannot use."""
+
+
+class PreferenceError(MockError):
+    """A `Prefer` header or `__` query parameter the mock cannot honour (answered with 422)."""
+
+
+def suggest(value: str, valid: Iterable[str]) -> str:
+    """'Valid values: a, b. Did you mean a?' for a value that is not among `valid`."""
+    choices = sorted(set(valid))
+    text = f"Valid values: {', '.join(choices)}."
+    close = difflib.get_close_matches(value, choices, n=1)
+    if close:
+        text += f" Did you mean {close[0]!r}?"
+    return text
