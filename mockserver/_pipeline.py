@@ -75,7 +75,9 @@ class Mock:
             return self.error(422, str(exc))
 
         body = self.bodies.body(route.operation, neg, route.path_params)
-        return MockResponse(neg.status, encode(body), media_type=neg.media_type)
+        # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
+        headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
+        return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type)
 
     def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:
         return MockResponse(status, encode(self.bodies.error(status, message)), tuple(headers))

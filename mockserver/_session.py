@@ -146,4 +146,13 @@ def error_message(status: int, reason: str | None, spec_example: Any) -> str:
     if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
         message: str = spec_example["error"]
         return message.split(" / ")[0]
-    return {404: "Not found", 500: "Internal server error"}.get(status, f"HTTP {status}")
+    return _STATUS_MESSAGES.get(status, f"HTTP {status}")
+
+
+# Statuses the spec does not document but the mock can be asked for; 401/403 follow from `security`.
+_STATUS_MESSAGES = {
+    401: "Unauthorized. Send 'Authorization: Bearer <your private API key>'.",
+    403: "Forbidden. This API key may not access this resource.",
+    404: "Not found",
+    500: "Internal server error",
+}
