@@ -74,6 +74,7 @@ class Option:
     metavar: str | None = None
     repeatable: bool = False  # the variable takes a comma-separated list
     switch: bool = False  # a flag without a value; its variable takes 1/0, true/false
+    negate: bool = False  # a switch that sets its field to False (--quiet turns access_log off)
 
     @property
     def env(self) -> str:
@@ -82,7 +83,7 @@ class Option:
     def convert(self, raw: str, source: str) -> Any:
         try:
             if self.switch:
-                return _parse_bool(raw)
+                return _parse_bool(raw) != self.negate
             if self.repeatable:
                 return tuple(self.parse(part.strip()) for part in raw.split(",") if part.strip())
             return self.parse(raw)
@@ -121,4 +122,5 @@ OPTIONS: tuple[Option, ...] = (
     Option("--mode", "mode", _parse_mode, "dynamic: generated bodies; example: the spec's own examples.", "MODE"),
     Option("--api-key", "api_keys", Secret, "Accept only this bearer token (repeatable); default: any.", "KEY", True),
     Option("--spec", "spec", Path, "OpenAPI document to serve (default: the bundled Pipecat Cloud spec).", "FILE"),
+    Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )
