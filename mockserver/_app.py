@@ -7,7 +7,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from ._admin import admin_blueprint
@@ -50,7 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     def http_error(exc: HTTPException) -> Response:
         # Werkzeug answers some requests before any view runs (a method no rule lists, a malformed request);
         # clients of this API parse ErrorResponse JSON, so those answers are JSON too.
-        if isinstance(exc, WerkzeugMethodNotAllowed):
+        if isinstance(exc, WerkzeugMethodNotAllowed | NotFound):  # e.g. %0A in a segment: <path:> stops at it
             return dispatch(request.path)
         status = exc.code or 400
         result = mock.error(status, exc.description or exc.name)
