@@ -111,3 +111,20 @@ def test_routes_follow_whatever_spec_is_served(tmp_path: Path) -> None:
     assert client.post("/api/things/42").headers["Allow"] == "GET, HEAD"
     # The integer path parameter is checked against its schema, as sessionId is against format: uuid.
     assert client.get("/api/things/forty-two").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/agents/./sessions/" + SESSION_ID, 404),  # what clients send for agent ".": the dot is removed
+        ("/v1/agents/x/../my-agent/sessions/" + SESSION_ID, 200),
+        ("/v1/agents/../agents/my-agent/./sessions/" + SESSION_ID, 200),
+        ("/v1/agents/.bot/sessions/" + SESSION_ID, 200),  # only whole "." and ".." segments are dot segments
+    ],
+)
+def test_dot_segments_are_resolved_as_clients_and_validators_resolve_them(
+    client: FlaskClient, path: str, status: int
+) -> None:
+    response = client.get(path, headers=AUTH)
+    assert response.status_code == status
+    assert_keeps_contract(response, path)
