@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from mockserver import Config, PreferenceError, create_app, load_spec
 from mockserver._negotiate import Preferences, parse_preferences
@@ -23,7 +24,7 @@ def example(status: int) -> Any:
     return SPEC_OPERATION["responses"][str(status)]["content"]["application/json"]["example"]
 
 
-def get(client: FlaskClient, prefer: str | None = None, query: str = "") -> tuple[int, Any, FlaskClient]:
+def get(client: FlaskClient, prefer: str | None = None, query: str = "") -> tuple[int, Any, TestResponse]:
     headers = {**AUTH, **({"Prefer": prefer} if prefer is not None else {})}
     response = client.get(URL + query, headers=headers)
     return response.status_code, assert_keeps_contract(response, URL), response

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from mockserver import Config, create_app
 from mockserver._cli import build_parser, config_from_args
+from mockserver._secret import Secret
 from tests.conftest import SESSION_ID
 from tests.helpers import assert_error_response, session_url
 
@@ -55,7 +56,7 @@ def test_security_is_checked_before_the_session_id_and_preferences(client: Flask
 
 
 def test_api_keys_limit_the_accepted_tokens() -> None:
-    client = create_app(Config(api_keys=("key-one", "key-two"), access_log=False)).test_client()
+    client = create_app(Config(api_keys=(Secret("key-one"), Secret("key-two")), access_log=False)).test_client()
     assert client.get(URL, headers={"Authorization": "Bearer key-one"}).status_code == 200
     assert client.get(URL, headers={"Authorization": "Bearer key-two"}).status_code == 200
     rejected = client.get(URL, headers={"Authorization": "Bearer key-three"})
@@ -80,5 +81,5 @@ def test_api_key_flag_is_repeatable_and_the_env_var_takes_a_list(monkeypatch: py
 
 
 def test_admin_health_needs_no_credentials_even_with_api_keys() -> None:
-    client = create_app(Config(api_keys=("k",), access_log=False)).test_client()
+    client = create_app(Config(api_keys=(Secret("k"),), access_log=False)).test_client()
     assert client.get("/__admin/health").status_code == 200

@@ -1,0 +1,222 @@
+"""`pipecat-mock` as a real process: serve --port 0, HTTP calls, access log, clean stop on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserver import Config, create_app
+from mockserver._config import OPTIONS
+from mockserver.validation import default_validator
+from tests.conftest import SESSION_ID
+from tests.helpers import assert_error_response
+
+pytestmark = pytest.mark.e2e
+
+CLI = str(Path(sys.executable).parent / "pipecat-mock")
+TOKEN = "sk-e2e-secret-7f3a9c"  # must never show up in any output
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PATH = f"/v1/agents/my-agent/sessions/{SESSION_ID}"
+ACCESS_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<path>/\S*) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPECAT_MOCK_")}
+    return {**env, **extra}
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+    url: str = ""
+
+    def stdout(self) -> str:
+        return self.out.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.err.read_text(errors="replace")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=20)
+
+
+def start(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    out, err = tmp / "stdout.txt", tmp / "stderr.txt"
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        process = subprocess.Popen(
+            [CLI, "serve", "--port", "0", *args], stdout=out_file, stderr=err_file, env=env or clean_env()
+        )
+    server = Server(process, out, err)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not server.url:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}: {server.stderr()}")
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", server.stdout())
+        server.url = found.group(1) if found else ""
+        time.sleep(0.05)
+    assert server.url, f"no URL printed: {server.stdout()!r} {server.stderr()!r}"
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(server.url + "/__admin/health", timeout=2).json() == {"status": "ok"}:
+                return server
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("the server never became healthy")
+
+
+@pytest.fixture
+def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """Start servers; whatever happens in the test, every one of them is stopped."""
+    started: list[Server] = []
+
+    def _launch(*args: str, env: dict[str, str] | None = None) -> Server:
+        server = start(tmp_path_factory.mktemp("server"), *args, env=env)
+        started.append(server)
+        return server
+
+    try:
+        yield _launch
+    finally:
+        for server in started:
+            if server.process.poll() is None:
+                server.process.kill()
+                server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start(tmp_path_factory.mktemp("shared-server"), "--workers", "2")
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(timeout=10)
+
+
+def test_the_banner_prints_the_url_and_a_curl_line_once(server: Server) -> None:
+    out = server.stdout()
+    assert out.count("listening on") == 1, out  # two workers, one banner
+    assert f"curl -H 'Authorization: Bearer any-token' {server.url}/v1/agents/my-agent/sessions/" in out
+
+
+def test_the_api_answers_over_http_like_in_process(server: Server) -> None:
+    response = requests.get(server.url + PATH, headers=AUTH, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert default_validator().violations("GET", PATH, 200, "application/json", response.content) == []
+    assert response.json()["sessionId"] == SESSION_ID
+    # Another process (this one) gives byte-identical bodies for the same seed, agent and id.
+    in_process = create_app(Config(access_log=False)).test_client().get(PATH, headers=AUTH).data
+    assert response.content == in_process
+    assert requests.get(server.url + PATH, headers=AUTH, timeout=5).content == in_process
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", PATH, {}, 401),
+        ("GET", PATH, {**AUTH, "Prefer": "code=500"}, 500),
+        ("GET", PATH, {**AUTH, "Prefer": "code=418"}, 422),
+        ("GET", "/v1/agents/my-agent/sessions/not-a-uuid", AUTH, 404),
+        ("GET", "/v1/nothing", AUTH, 404),
+        ("DELETE", PATH, AUTH, 405),
+        ("GET", f"/v1/agents/team%2Fbot/sessions/{SESSION_ID}", AUTH, 200),
+    ],
+)
+def test_status_codes_over_http(server: Server, method: str, path: str, headers: dict[str, str], status: int) -> None:
+    response = requests.request(method, server.url + path, headers=headers, timeout=5)
+    assert response.status_code == status
+    if status != 200:
+        assert_error_response(response.json(), status)
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    if status == 405:
+        assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_one_access_log_line_per_request_without_the_token(server: Server) -> None:
+    marker = f"/v1/agents/log-check-{time.monotonic_ns()}/sessions/{SESSION_ID}"
+    requests.get(server.url + marker, headers=AUTH, timeout=5)
+    requests.get(server.url + marker, timeout=5)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and server.stderr().count(marker) < 2:
+        time.sleep(0.05)
+    lines = [line for line in server.stderr().splitlines() if marker in line]
+    matches = [ACCESS_LINE.fullmatch(line) for line in lines]
+    assert all(matches), lines
+    assert [(m["method"], m["path"], m["status"]) for m in matches if m] == [
+        ("GET", marker, "200"),
+        ("GET", marker, "401"),
+    ]
+    assert TOKEN not in server.stderr()
+    assert TOKEN not in server.stdout()
+    assert "Authorization" not in server.stderr()
+
+
+def test_sigterm_stops_cleanly(launch: Callable[..., Server]) -> None:
+    server = launch("--workers", "2")
+    assert requests.get(server.url + PATH, headers=AUTH, timeout=5).status_code == 200
+    assert server.stop(signal.SIGTERM) == 0
+    assert "Traceback" not in server.stderr()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + "/__admin/health", timeout=2)
+
+
+def test_sigint_stops_cleanly_and_quiet_silences_the_access_log(launch: Callable[..., Server]) -> None:
+    server = launch("--workers", "1", env=clean_env(PIPECAT_MOCK_QUIET="1"))
+    assert requests.get(server.url + PATH, headers=AUTH, timeout=5).status_code == 200
+    assert server.stop(signal.SIGINT) == 0
+    assert "Traceback" not in server.stderr()
+    assert PATH not in server.stderr()
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, env=clean_env(**env), timeout=60, check=False)
+
+
+def test_help_lists_every_flag_and_environment_variable() -> None:
+    top, serve = run_cli("--help"), run_cli("serve", "--help")
+    assert top.returncode == serve.returncode == 0
+    for option in OPTIONS:
+        assert option.flag in top.stdout
+        assert option.env in top.stdout
+        assert option.flag in serve.stdout
+        assert option.env in " ".join(serve.stdout.split())  # argparse may wrap the line
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        ((), {"PIPECAT_MOCK_PORT": "abc"}, "PIPECAT_MOCK_PORT='abc': 'abc' is not a whole number"),
+        ((), {"PIPECAT_MOCK_MODE": "fast"}, "Valid values: dynamic, example."),
+        ((), {"PIPECAT_MOCK_QUIET": "maybe"}, "Valid values: 1, 0, true, false"),
+        (("--port", "70000"), {}, "Valid values: 0 (any free port) to 65535."),
+        (("--workers", "0"), {}, "Valid values: 1 or more."),
+        (("--mode", "exmple"), {}, "Did you mean 'example'?"),
+        (("--seed", "x"), {}, "--seed 'x': 'x' is not a whole number"),
+        (("--spec", "/nonexistent/spec.yaml"), {}, "/nonexistent/spec.yaml: file not found"),
+    ],
+)
+def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
+    args: tuple[str, ...], env: dict[str, str], expected: str
+) -> None:
+    result = run_cli("serve", *args, **env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("pipecat-mock: error: ")
+    assert expected in line
