@@ -17,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import Config, create_app
-from mockserver._session import session_values
+from mockserver._session import agent_ids, session_values
 from tests.conftest import AUTH
 from tests.helpers import assert_keeps_contract, session_url
 
@@ -132,8 +132,13 @@ def test_sessions_with_metrics_are_most_of_them(sessions: list[dict[str, Any]]) 
 
 def test_service_and_organization_are_stable_per_agent() -> None:
     ids = session_ids(20)
-    one = [session_values(0, "agent-one", sid) for sid in ids]
-    two = [session_values(0, "agent-two", sid) for sid in ids]
+
+    def fresh(agent: str, sid: str) -> dict[str, Any]:
+        agent_ids.cache_clear()  # stable by derivation, not because a cache remembers the first answer
+        return session_values(0, agent, sid)
+
+    one = [fresh("agent-one", sid) for sid in ids]
+    two = [fresh("agent-two", sid) for sid in ids]
     assert len({s["serviceId"] for s in one}) == 1
     assert len({s["deploymentId"] for s in one}) == 1
     assert one[0]["serviceId"] != two[0]["serviceId"]
