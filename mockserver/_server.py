@@ -63,5 +63,9 @@ def serve(app: Flask, config: Config) -> None:
         "when_ready": when_ready,
         "graceful_timeout": 5,
         "control_socket_disable": True,
+        # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with
+        # its own text/html error; a mock should let them reach the pipeline, which answers JSON.
+        "limit_request_line": 0,  # 0: up to 1 MiB in gunicorn
+        "limit_request_field_size": 64 * 1024,
     }
     _Gunicorn(app, options).run()

@@ -148,6 +148,16 @@ def test_status_codes_over_http(server: Server, method: str, path: str, headers:
         assert response.headers["Allow"] == "GET, HEAD"
 
 
+def test_long_agent_names_and_big_headers_reach_the_mock_over_http(server: Server) -> None:
+    long_path = f"/v1/agents/{'a' * 6_000}/sessions/{SESSION_ID}"
+    response = requests.get(server.url + long_path, headers={"Authorization": "Bearer " + "t" * 20_000}, timeout=5)
+    assert response.status_code == 200
+    assert response.json()["sessionId"] == SESSION_ID
+    huge_prefer = requests.get(server.url + PATH, headers={**AUTH, "Prefer": "x" * 30_000}, timeout=5)
+    assert huge_prefer.status_code == 422
+    assert_error_response(huge_prefer.json(), 422)
+
+
 def test_one_access_log_line_per_request_without_the_token(server: Server) -> None:
     marker = f"/v1/agents/log-check-{time.monotonic_ns()}/sessions/{SESSION_ID}"
     requests.get(server.url + marker, headers=AUTH, timeout=5)
