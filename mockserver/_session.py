@@ -30,12 +30,21 @@ def rng_for(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
-@lru_cache(maxsize=4096)
 def agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
     """(organizationId, serviceId, deploymentId): one organization per seed, stable ids per agent."""
+    if len(agent_name) > _CACHED_NAME_LENGTH:  # 4,096 cached names of up to 1 MiB each could hold 4 GiB
+        return _derive_agent_ids(seed, agent_name)
+    return _cached_agent_ids(seed, agent_name)
+
+
+def _derive_agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
     org = uuid4_from(rng_for(seed, "organization"))
     rng = rng_for(seed, "agent", agent_name)
     return org, uuid4_from(rng), uuid4_from(rng)
+
+
+_CACHED_NAME_LENGTH = 256
+_cached_agent_ids = lru_cache(maxsize=4096)(_derive_agent_ids)
 
 
 def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:

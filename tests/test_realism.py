@@ -17,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import Config, create_app
-from mockserver._session import agent_ids, session_values
+from mockserver._session import _cached_agent_ids, agent_ids, session_values
 from tests.conftest import AUTH
 from tests.helpers import assert_keeps_contract, session_url
 
@@ -134,7 +134,7 @@ def test_service_and_organization_are_stable_per_agent() -> None:
     ids = session_ids(20)
 
     def fresh(agent: str, sid: str) -> dict[str, Any]:
-        agent_ids.cache_clear()  # stable by derivation, not because a cache remembers the first answer
+        _cached_agent_ids.cache_clear()  # stable by derivation, not because a cache remembers the first answer
         return session_values(0, agent, sid)
 
     one = [fresh("agent-one", sid) for sid in ids]
@@ -144,6 +144,8 @@ def test_service_and_organization_are_stable_per_agent() -> None:
     assert one[0]["serviceId"] != two[0]["serviceId"]
     assert len({s["organizationId"] for s in one + two}) == 1
     assert len({s["sessionId"] for s in one}) == len(ids)
+    long_name = "agent-" * 100  # not cached: derived the same way
+    assert agent_ids(0, long_name) == agent_ids(0, long_name) != agent_ids(0, long_name[:-1])
 
 
 def test_served_bodies_keep_the_rules_and_validate(client: FlaskClient) -> None:
