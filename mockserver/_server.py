@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -36,6 +37,11 @@ def banner(base_url: str, spec_base_path: str) -> str:
     )
 
 
+def _graceful_sigint(worker: Any) -> None:
+    """Ctrl-C in a terminal signals the workers too: let them finish the current request, like SIGTERM."""
+    signal.signal(signal.SIGINT, worker.handle_exit)
+
+
 def serve(app: Flask, config: Config) -> None:
     """Blocks until SIGINT or SIGTERM; the app is built before forking so every worker shares it."""
     if config.access_log:
@@ -48,6 +54,9 @@ def serve(app: Flask, config: Config) -> None:
     base_path = app.extensions["pipecat_mock"].spec.base_path
 
     def when_ready(server: Any) -> None:
+        # gunicorn treats SIGINT as a quick shutdown: workers exit mid-request and log a SystemExit traceback.
+        # Ctrl-C should stop the mock as cleanly as SIGTERM does: finish what is in flight, then exit.
+        server.handle_int = server.handle_term
         host, port = server.LISTENERS[0].sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         print(banner(f"http://{shown}:{port}", base_path), flush=True)
@@ -61,6 +70,7 @@ def serve(app: Flask, config: Config) -> None:
         "errorlog": "-",
         "loglevel": "warning",
         "when_ready": when_ready,
+        "post_worker_init": _graceful_sigint,
         "graceful_timeout": 5,
         "control_socket_disable": True,
         # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with

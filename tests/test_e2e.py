@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -48,8 +49,12 @@ class Server:
     def stderr(self) -> str:
         return self.err.read_text(errors="replace")
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
+    def stop(self, sig: signal.Signals = signal.SIGTERM, whole_group: bool = False) -> int:
+        """`whole_group`: signal master and workers at once, as Ctrl-C in a terminal does."""
+        if whole_group:
+            os.killpg(self.process.pid, sig)
+        else:
+            self.process.send_signal(sig)
         return self.process.wait(timeout=20)
 
 
@@ -57,7 +62,11 @@ def start(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
     out, err = tmp / "stdout.txt", tmp / "stderr.txt"
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = subprocess.Popen(
-            [CLI, "serve", "--port", "0", *args], stdout=out_file, stderr=err_file, env=env or clean_env()
+            [CLI, "serve", "--port", "0", *args],
+            stdout=out_file,
+            stderr=err_file,
+            env=env or clean_env(),
+            start_new_session=True,  # its own process group, for Ctrl-C-like signals
         )
     server = Server(process, out, err)
     deadline = time.monotonic() + 30
@@ -177,20 +186,52 @@ def test_one_access_log_line_per_request_without_the_token(server: Server) -> No
     assert "Authorization" not in server.stderr()
 
 
-def test_sigterm_stops_cleanly(launch: Callable[..., Server]) -> None:
-    server = launch("--workers", "2")
-    assert requests.get(server.url + PATH, headers=AUTH, timeout=5).status_code == 200
-    assert server.stop(signal.SIGTERM) == 0
+def stop_under_load(server: Server, sig: signal.Signals, whole_group: bool) -> int:
+    """Send `sig` while a client keeps requesting, so a worker is likely mid-request when it arrives."""
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with requests.Session() as session:
+            while not stop.is_set():
+                try:
+                    answered.append(session.get(server.url + PATH, headers=AUTH, timeout=5).status_code)
+                except requests.RequestException:
+                    return  # the server has closed its socket
+
+    client = threading.Thread(target=hammer)
+    client.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(answered) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        code = server.stop(sig, whole_group)
+    finally:
+        stop.set()
+        client.join(timeout=10)
+    assert answered
+    assert set(answered) == {200}
+    return code
+
+
+@pytest.mark.parametrize(
+    ("sig", "whole_group"), [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)]
+)
+def test_signals_stop_the_server_cleanly_even_mid_request(
+    launch: Callable[..., Server], sig: signal.Signals, whole_group: bool
+) -> None:
+    server = launch("--workers", "2", "--quiet")
+    assert stop_under_load(server, sig, whole_group) == 0
     assert "Traceback" not in server.stderr()
+    assert "Error" not in server.stderr()
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + "/__admin/health", timeout=2)
 
 
-def test_sigint_stops_cleanly_and_quiet_silences_the_access_log(launch: Callable[..., Server]) -> None:
+def test_quiet_by_environment_silences_the_access_log(launch: Callable[..., Server]) -> None:
     server = launch("--workers", "1", env=clean_env(PIPECAT_MOCK_QUIET="1"))
     assert requests.get(server.url + PATH, headers=AUTH, timeout=5).status_code == 200
     assert server.stop(signal.SIGINT) == 0
-    assert "Traceback" not in server.stderr()
     assert PATH not in server.stderr()
 
 
