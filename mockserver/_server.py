@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -11,6 +13,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ._config import Config
+from .errors import ConfigError
 
 EXAMPLE_SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 
@@ -78,4 +81,27 @@ def serve(app: Flask, config: Config) -> None:
         "limit_request_line": 0,  # 0: up to 1 MiB in gunicorn
         "limit_request_field_size": 64 * 1024,
     }
+    check_bindable(config.host, config.port)
     _Gunicorn(app, options).run()
+
+
+def check_bindable(host: str, port: int) -> None:
+    """One clear line (exit 2) instead of gunicorn's five retries and a dozen log lines on a taken port."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"--host {host!r}: cannot listen there ({exc.strerror}). "
+            "Valid values: an address of this machine, e.g. 127.0.0.1, 0.0.0.0 or ::1."
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"--port {port}: {host}:{port} is already in use. "
+                    "Choose another port, or --port 0 for any free one."
+                ) from None
+            raise ConfigError(f"--host {host!r} --port {port}: cannot listen there ({exc.strerror}).") from None

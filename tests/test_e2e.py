@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -271,3 +272,20 @@ def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
     [line] = result.stderr.splitlines()
     assert line.startswith("pipecat-mock: error: ")
     assert expected in line
+
+
+def test_a_taken_port_or_unknown_host_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"pipecat-mock: error: --port {port}: 127.0.0.1:{port} is already in use. "
+        "Choose another port, or --port 0 for any free one.\n"
+    )
+    unknown = run_cli("serve", "--host", "no-such-host.invalid", "--port", "0")
+    assert unknown.returncode == 2
+    [line] = unknown.stderr.splitlines()
+    assert line.startswith("pipecat-mock: error: --host 'no-such-host.invalid': cannot listen there")
