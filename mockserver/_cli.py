@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._config import OPTIONS, Config
+from ._fixture_files import register_check_fixtures
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -55,7 +56,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve]
+COMMANDS: list[Register] = [_register_serve, register_check_fixtures]
 
 
 def build_parser() -> argparse.ArgumentParser:

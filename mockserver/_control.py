@@ -1,0 +1,112 @@
+"""What the user controls, as the pipeline sees it: fixture sessions, stubs, and the request journal.
+
+Built once per Mock: loads the fixtures (FixtureError before anything starts), opens the shared store,
+and answers the pipeline's questions with plain data. No Flask here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._fixture_files import load_fixtures
+from ._fixture_model import FixtureSet, Stub, StubResponse
+from ._fixture_parse import FixtureParser
+from ._session import rng_for, session_values
+from ._spec import Operation, Spec
+from ._store import Store
+from ._walker import Generator, compile_schema
+
+SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
+
+
+@dataclass(frozen=True)
+class StubHit:
+    stub: Stub
+    response: StubResponse
+    position: int  # how many matching requests came before this one
+
+
+def redact(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers fit for the journal: credentials replaced by *** (the scheme of a bearer token kept)."""
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in SENSITIVE_HEADERS:
+            value = "Bearer ***" if value.strip().lower().startswith("bearer ") else "***"
+        out[name] = value
+    return out
+
+
+def deep_merge(base: Any, given: Any) -> Any:
+    """`given` over `base`: objects merged key by key, anything else taken from `given` as written."""
+    if isinstance(base, Mapping) and isinstance(given, Mapping):
+        merged = dict(base)
+        for key, value in given.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return given
+
+
+class Control:
+    def __init__(self, spec: Spec, fixtures_dir: Path | None, journal_size: int, state_db: Path | None) -> None:
+        self.parser = FixtureParser(spec)
+        self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
+        self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
+        self._session_walker: Generator = compile_schema(spec.schema("SessionResponse"), keep_extra=True)
+        self._temp_dir: str | None = None
+        if state_db is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="pipecat-mock-")
+            state_db = Path(self._temp_dir) / "state.sqlite3"
+            # Forked workers inherit this handler: only the process that made the directory removes it.
+            atexit.register(_remove_dir, self._temp_dir, os.getpid())
+        self.store = Store(state_db, journal_size, self.parser)
+        self.store.replace_all(self.initial)
+
+    def serves_sessions(self, operation: Operation) -> bool:
+        return operation.operation_id in self._session_ops
+
+    def match_stub(self, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
+        for stub in self.store.state().stubs:
+            if stub.match.matches(params, headers):
+                position = self.store.advance(stub.id) if len(stub.responses) > 1 else 0
+                return StubHit(stub, stub.response_at(position), position)
+        return None
+
+    def session(self, params: Mapping[str, str]) -> Mapping[str, Any] | None:
+        """The fields a fixture gives for this session, or None when no fixture defines it."""
+        return self.store.state().sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
+
+    def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
+        """Given fields exactly as written; the rest from the realism layer, then the schema walker."""
+        agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
+        provided = deep_merge(session_values(seed, agent, session_id), given)
+        return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
+
+    def record(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], status: int) -> None:
+        self.store.record(method, path, dict(query), redact(headers), status)
+
+    def reset(self) -> None:
+        self.store.replace_all(self.initial)
+
+    def close(self) -> None:
+        self.store.close()
+        if self._temp_dir is not None:
+            _remove_dir(self._temp_dir, os.getpid())
+
+
+def _serves_sessions(op: Operation) -> bool:
+    names = {p.name for p in op.parameters if p.location == "path"}
+    response = op.responses.get("200")
+    media = response.media_type() if response else None
+    return {"agentName", "sessionId"} <= names and media is not None and media.schema_name == "SessionResponse"
+
+
+def _remove_dir(path: str, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:
+        shutil.rmtree(path, ignore_errors=True)
