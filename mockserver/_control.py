@@ -18,12 +18,15 @@ from typing import Any
 from ._fixture_files import load_fixtures
 from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
-from ._session import rng_for, session_values
+from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
 from ._store import Store
 from ._walker import Generator, compile_schema
 
 SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
+# Nullable fields whose null-ness marks the kind of session (running, finished, never started).
+_SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
+_SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Control:
     def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
         """Given fields exactly as written; the rest from the realism layer, then the schema walker."""
         agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
-        provided = deep_merge(session_values(seed, agent, session_id), given)
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
         return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
 
     def record(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], status: int) -> None:
@@ -98,6 +101,25 @@ class Control:
         self.store.close()
         if self._temp_dir is not None:
             _remove_dir(self._temp_dir, os.getpid())
+
+
+def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Generated values for the same kind of session as `given` describes.
+
+    A fixture saying `endedAt: null` wants a running session, so the generated completionStatus and
+    metrics must be those of a running one too: try seeded variants until the null-ness of the shape
+    fields agrees with what was given (deterministic: the same inputs pick the same variant).
+    """
+    wanted = {name: given[name] is None for name in _SHAPE_FIELDS if name in given}
+    base = session_values(seed, agent, session_id)
+    for attempt in range(1, _SHAPE_ATTEMPTS):
+        if all((base[name] is None) == is_null for name, is_null in wanted.items()):
+            break
+        variant = rng_for(seed, "shape", attempt).getrandbits(62)
+        base = session_values(variant, agent, session_id)
+        org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
+        base.update(organizationId=org, serviceId=service, deploymentId=deployment)
+    return base
 
 
 def _serves_sessions(op: Operation) -> bool:

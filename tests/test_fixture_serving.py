@@ -180,3 +180,25 @@ def test_latency_forms(value: Any, expected: Any) -> None:
 def test_latency_errors_say_what_is_accepted(value: Any) -> None:
     with pytest.raises(ValueError, match=r"(?i)valid values|expected|takes|must be|needs|above"):
         parse_latency(value)
+
+
+@pytest.mark.parametrize(
+    ("given", "generated_null", "generated_set"),
+    [
+        ({"endedAt": None}, ["completionStatus"], ["botStartSeconds", "resourceMetrics"]),
+        ({"completionStatus": None}, ["endedAt"], []),
+        ({"completionStatus": "HTTP_COMPLETED", "coldStart": True}, [], ["endedAt", "botStartSeconds"]),
+        ({"resourceMetrics": None, "endedAt": "2025-10-22T08:39:26.000Z"}, [], ["completionStatus"]),
+    ],
+)
+def test_generated_fields_fit_the_kind_of_session_the_fixture_describes(
+    mock: Mock, given: dict[str, Any], generated_null: list[str], generated_set: list[str]
+) -> None:
+    for n in range(20):
+        session_id = f"6f1e2d3c-4b5a-4c6d-8e7f-{n:012d}"
+        mock.control.store.put_session("shape", session_id, given)
+        body = get(mock, "shape", session_id)[1]
+        assert body == get(mock, "shape", session_id)[1]  # deterministic
+        assert {k: body[k] for k in given} == given
+        assert [k for k in generated_null if body[k] is not None] == [], body
+        assert [k for k in generated_set if body[k] is None] == [], body
