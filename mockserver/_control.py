@@ -70,6 +70,8 @@ class Control:
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
         self.store = Store(state_db, journal_size, self.parser)
         self.store.replace_all(self.initial)
+        # gunicorn forks workers after this: none may inherit an open SQLite connection (each opens its own).
+        self.store.close()
 
     def serves_sessions(self, operation: Operation) -> bool:
         return operation.operation_id in self._session_ops

@@ -119,6 +119,13 @@ def test_bad_types_and_unknown_keys(tmp_path: Path, parser: FixtureParser, text:
     assert any(f": {where}: " in p and reason in p for p in found), found
 
 
+def test_one_bad_file_means_nothing_is_loaded(tmp_path: Path, parser: FixtureParser) -> None:
+    write(tmp_path, "a-good.yaml", f"sessions: {{x: {{{SID}: {{}}}}}}")
+    write(tmp_path, "b-bad.yaml", "stubs: [{respond: {status: 418}}]")
+    (problem,) = problems_of(tmp_path, parser)
+    assert problem.startswith(str(tmp_path / "b-bad.yaml"))
+
+
 def test_broken_yaml_names_the_line(tmp_path: Path, parser: FixtureParser) -> None:
     write(tmp_path, "bad.yaml", "sessions:\n  a: [unclosed\n")
     (problem,) = problems_of(tmp_path, parser)

@@ -79,12 +79,17 @@ def test_given_nested_fields_merge_into_generated_ones(mock: Mock) -> None:
     mock.control.store.put_session("a", OTHER, {"resourceMetrics": {"cpuMillicoresP99": 4321}})
     body = get(mock, "a", OTHER)[1]
     assert body["resourceMetrics"]["cpuMillicoresP99"] == 4321
-    assert isinstance(body["resourceMetrics"]["memoryBytesP50"], int)
+    # The rest comes from the realism layer, not bare schema filling: ids tie up with the session and agent.
+    assert body["resourceMetrics"]["sessionId"] == OTHER
+    assert body["resourceMetrics"]["sampleCount"] == len(body["resourceMetrics"]["timeseries"])
+    assert body["organizationId"] == get(mock, "a", RUNNING)[1]["organizationId"]
 
 
 def test_prefer_still_chooses_other_statuses_for_a_fixture_session(mock: Mock) -> None:
-    assert get(mock, "support-bot", FULL, prefer="code=500")[0] == 500
-    assert get(mock, "support-bot", FULL, prefer="code=404")[0] == 404
+    for code in (500, 404):
+        status, body = get(mock, "support-bot", FULL, prefer=f"code={code}")
+        assert status == code
+        assert set(body) == {"error", "code"}
 
 
 def test_undefined_sessions_are_generated_unless_only_fixtures(mock: Mock, strict_mock: Mock) -> None:
