@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._config import OPTIONS, Config
-from ._fixture_files import register_check_fixtures
+from ._fixture_cli import register_check_fixtures
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]

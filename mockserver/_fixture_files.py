@@ -6,7 +6,6 @@ ever turned into a path.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
@@ -117,20 +116,3 @@ def load_fixtures(directory: str | Path, spec: Spec | None = None, parser: Fixtu
     if problems:
         raise FixtureError(problems)
     return FixtureSet(sessions, tuple(stubs))
-
-
-def register_check_fixtures(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    check = sub.add_parser(
-        "check-fixtures",
-        help="check a fixtures directory against the format and the spec",
-        description="Check every fixture file in DIR as `serve --fixtures DIR` would; exit 2 listing every problem.",
-    )
-    check.add_argument("directory", metavar="DIR")
-    check.add_argument("--spec", type=Path, default=None, help="OpenAPI document (default: the bundled spec)")
-    check.set_defaults(run=_run_check)
-
-
-def _run_check(args: argparse.Namespace) -> int:
-    fixtures = load_fixtures(args.directory, load_spec(args.spec))
-    print(f"{args.directory}: OK: {len(fixtures.sessions)} session(s), {len(fixtures.stubs)} stub(s)")
-    return 0
