@@ -20,7 +20,7 @@ from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
 from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
-from ._store import Store
+from ._store import State, Store
 from ._walker import Generator, compile_schema
 
 SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
@@ -76,16 +76,20 @@ class Control:
     def serves_sessions(self, operation: Operation) -> bool:
         return operation.operation_id in self._session_ops
 
-    def match_stub(self, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
-        for stub in self.store.state().stubs:
+    def state(self) -> State:
+        """Sessions and stubs for one request: read once, then pass to match_stub and session."""
+        return self.store.state()
+
+    def match_stub(self, state: State, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
+        for stub in state.stubs:
             if stub.match.matches(params, headers):
                 position = self.store.advance(stub.id) if len(stub.responses) > 1 else 0
                 return StubHit(stub, stub.response_at(position), position)
         return None
 
-    def session(self, params: Mapping[str, str]) -> Mapping[str, Any] | None:
+    def session(self, state: State, params: Mapping[str, str]) -> Mapping[str, Any] | None:
         """The fields a fixture gives for this session, or None when no fixture defines it."""
-        return self.store.state().sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
+        return state.sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
 
     def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
         """Given fields exactly as written; the rest from the realism layer, then the schema walker."""

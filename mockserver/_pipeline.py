@@ -17,6 +17,7 @@ from ._negotiate import Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker
 from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
+from ._store import State
 from .errors import PreferenceError
 
 JSON = "application/json"
@@ -74,18 +75,15 @@ class Mock:
         if isinstance(auth, _security.Unauthorized):
             return self.error(401, auth.message, ("WWW-Authenticate", auth.challenge))
 
-        hit = self.control.match_stub(route.path_params, request.headers)  # stubs override everything below
+        state = self.control.state()
+        hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
         if hit is not None:
-            return self._stubbed(route, hit)
+            return self._stubbed(route, hit, state)
 
         problem = self.params.problem(route.operation, route.path_params)
-        given = self.control.session(route.path_params) if self.control.serves_sessions(route.operation) else None
-        if (
-            given is None
-            and problem is None
-            and self.config.only_fixtures
-            and self.control.serves_sessions(route.operation)
-        ):
+        serves_sessions = self.control.serves_sessions(route.operation)
+        given = self.control.session(state, route.path_params) if serves_sessions else None
+        if given is None and problem is None and serves_sessions and self.config.only_fixtures:
             problem = "Session not found"
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
@@ -99,7 +97,7 @@ class Mock:
             body = self.bodies.body(route.operation, neg, route.path_params)
         return MockResponse(neg.status, encode(body), media_type=neg.media_type)
 
-    def _stubbed(self, route: RouteMatch, hit: StubHit) -> MockResponse:
+    def _stubbed(self, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:
         reply = hit.response
         headers: tuple[tuple[str, str], ...] = ()
         if reply.has_body:
@@ -108,7 +106,8 @@ class Mock:
             body, headers = self.bodies.error(401, "Invalid API key."), (("WWW-Authenticate", 'Bearer realm="api"'),)
         else:
             neg = negotiate(route.operation, Preferences(code=reply.status), "dynamic", self.config.seed)
-            given = self.control.session(route.path_params) if self.control.serves_sessions(route.operation) else None
+            serves_sessions = self.control.serves_sessions(route.operation)
+            given = self.control.session(state, route.path_params) if serves_sessions else None
             if given is not None and reply.status == 200:
                 body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
             else:
