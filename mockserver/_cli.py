@@ -51,7 +51,10 @@ def _run_serve(args: argparse.Namespace) -> int:
     from ._server import serve
 
     config = config_from_args(args)
-    app = create_app(config)  # a broken spec fails here, before any worker starts
+    app = create_app(config)  # a broken spec or bad fixtures fail here, before any worker starts
+    if config.fixtures is not None:
+        loaded = app.extensions["pipecat_mock"].control.initial
+        print(f"Fixtures: {len(loaded.sessions)} session(s), {len(loaded.stubs)} stub(s) from {config.fixtures}")
     serve(app, config)
     return 0
 

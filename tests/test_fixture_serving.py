@@ -207,3 +207,18 @@ def test_generated_fields_fit_the_kind_of_session_the_fixture_describes(
         assert {k: body[k] for k in given} == given
         assert [k for k in generated_null if body[k] is not None] == [], body
         assert [k for k in generated_set if body[k] is None] == [], body
+
+
+def test_an_explicit_example_preference_still_serves_the_spec_example(mock: Mock) -> None:
+    status, body = get(mock, "support-bot", RUNNING, prefer="example=default")
+    assert status == 200
+    assert body["sessionId"] == FULL  # the spec's example, not the fixture
+
+
+def test_fixture_sessions_win_over_example_mode() -> None:
+    example_mode = Mock(Config(access_log=False, fixtures=EXAMPLES, mode="example"))
+    try:
+        assert get(example_mode, "support-bot", RUNNING)[1]["sessionId"] == RUNNING
+        assert get(example_mode, "nobody", RUNNING)[1]["sessionId"] == FULL  # no fixture: the spec's example
+    finally:
+        example_mode.control.close()

@@ -44,12 +44,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     drain = threading.Thread(target=process.stdout.read, daemon=True)
     try:
         url = None
+        seen = []
         for line in process.stdout:
+            seen.append(line)
             found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
             if found:
                 url = found.group(1)
                 break
         assert url, "the server never printed where it listens"
+        assert "Fixtures: 5 session(s), 4 stub(s) from fixtures\n" in seen
         # Keep draining output so a chatty server never blocks on a full pipe.
         drain.start()
         yield Server(url, process, temp_dir)
