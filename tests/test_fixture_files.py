@@ -191,3 +191,16 @@ def test_serve_refuses_bad_fixtures_with_exit_status_2_before_listening(
     write(tmp_path, "f.yaml", "sessions: {a: {not-a-uuid: {}}}")
     assert main(["serve", "--fixtures", str(tmp_path), "--port", "0"]) == 2
     assert "is not a 'uuid'" in capsys.readouterr().err
+
+
+def test_the_format_documentation_examples_are_valid(tmp_path: Path, parser: FixtureParser) -> None:
+    import re
+
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) == 2
+    for index, block in enumerate(blocks):
+        write(tmp_path, f"doc-{index}.yaml", block)
+    fixtures = load_fixtures(tmp_path, parser=parser)
+    assert len(fixtures.sessions) == 2
+    assert len(fixtures.stubs) == 2
