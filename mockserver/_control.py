@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
 from ._store import State, Store
 from ._walker import Generator, compile_schema
+from .errors import ConfigError
 
 SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
 # Nullable fields whose null-ness marks the kind of session (running, finished, never started).
@@ -68,8 +70,14 @@ class Control:
             state_db = Path(self._temp_dir) / "state.sqlite3"
             # Forked workers inherit this handler: only the process that made the directory removes it.
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
-        self.store = Store(state_db, journal_size, self.parser)
-        self.store.replace_all(self.initial)
+        try:
+            self.store = Store(state_db, journal_size, self.parser)
+            self.store.replace_all(self.initial)
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
+                "SQLite file (it is created if missing), or leave --state-db out for a temporary one."
+            ) from None
         # gunicorn forks workers after this: none may inherit an open SQLite connection (each opens its own).
         self.store.close()
 

@@ -42,3 +42,12 @@ def test_environment_variables() -> None:
 def test_bad_values_say_what_is_accepted(field: str, value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Config(**{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
+def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    from mockserver import Mock
+
+    (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
+    with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):
+        Mock(Config(access_log=False, state_db=tmp_path / name))
