@@ -105,8 +105,16 @@ class Control:
         provided = deep_merge(realism_base(seed, agent, session_id, given), given)
         return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
 
-    def record(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], status: int) -> None:
-        self.store.record(method, path, dict(query), redact(headers), status)
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        status: int,
+        stub: Stub | None = None,
+    ) -> None:
+        self.store.record(method, path, dict(query), redact(headers), status, stub.id if stub else None)
 
     def reset(self) -> None:
         self.store.replace_all(self.initial)

@@ -56,7 +56,9 @@ class Mock:
     def handle(self, request: MockRequest) -> MockResponse:
         """Answer one API request and note it in the journal."""
         response = self._answer(request)
-        self.control.record(request.method, request.path, request.query, request.headers, response.status)
+        self.control.record(
+            request.method, request.path, request.query, request.headers, response.status, response.stub
+        )
         return response
 
     def _answer(self, request: MockRequest) -> MockResponse:

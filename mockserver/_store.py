@@ -23,6 +23,8 @@ from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
 from .errors import FixtureError
 
+SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
+_TABLES = ("meta", "sessions", "stubs", "journal")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS stubs (
     hits INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, time REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
-    query TEXT NOT NULL, headers TEXT NOT NULL, status INTEGER NOT NULL);
+    query TEXT NOT NULL, headers TEXT NOT NULL, status INTEGER NOT NULL, stub TEXT);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 
@@ -55,6 +57,7 @@ class JournalEntry:
     query: Mapping[str, str]
     headers: Mapping[str, str]  # credentials already redacted
     status: int
+    stub: str | None = None  # the id of the stub that answered, if one did
 
     def to_plain(self) -> dict[str, Any]:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}Z"
@@ -66,6 +69,7 @@ class JournalEntry:
             "query": dict(self.query),
             "headers": dict(self.headers),
             "status": self.status,
+            "stub": self.stub,
         }
 
 
@@ -84,6 +88,10 @@ class Store:
         self._state = State(-1)
         with self._locked() as db:
             db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for table in _TABLES:  # only ever start-up state: replace_all() fills it again
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(_SCHEMA)
             db.execute("DROP TRIGGER IF EXISTS journal_bound")
             # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
@@ -214,18 +222,26 @@ class Store:
 
     # --- journal ---------------------------------------------------------------------------------
 
-    def record(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], status: int) -> None:
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        status: int,
+        stub: str | None = None,
+    ) -> None:
         with self._locked() as db:
             db.execute(
-                "INSERT INTO journal (time, method, path, query, headers, status) VALUES (?, ?, ?, ?, ?, ?)",
-                (time.time(), method, path, json.dumps(query), json.dumps(headers), status),
+                "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), method, path, json.dumps(query), json.dumps(headers), status, stub),
             )
 
     def requests(
         self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
     ) -> list[JournalEntry]:
         """Newest first."""
-        sql = "SELECT id, time, method, path, query, headers, status FROM journal"
+        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal"
         conditions, args = [], []
         for column, value in (("path", path), ("status", status), ("method", method)):
             if value is not None:
@@ -237,7 +253,7 @@ class Store:
         args.append(self.journal_size if limit is None else limit)
         with self._locked() as db:
             rows = db.execute(sql, args).fetchall()
-        return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s) for i, t, m, p, q, h, s in rows]
+        return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b) for i, t, m, p, q, h, s, b in rows]
 
     def journal_count(self) -> int:
         with self._locked() as db:

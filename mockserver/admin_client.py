@@ -39,10 +39,13 @@ class JournalEntry:
     headers: dict[str, str]
     status: int
     time: str
+    stub: str | None  # the id of the stub that answered, if one did
 
     @classmethod
     def from_plain(cls, data: Mapping[str, Any]) -> JournalEntry:
-        return cls(data["method"], data["path"], data["query"], data["headers"], data["status"], data["time"])
+        return cls(
+            data["method"], data["path"], data["query"], data["headers"], data["status"], data["time"], data.get("stub")
+        )
 
 
 class AdminClient:

@@ -91,6 +91,7 @@ def test_add_list_hit_and_delete_stubs(client: FlaskClient) -> None:
     assert stubs[0]["id"] == "down"  # added stubs go first
     assert stubs[0]["hits"] == 2
     assert client.get("/__admin/stubs/down").json["sequence"] == [{"status": 500}, {"status": 200}]
+    assert [e["stub"] for e in client.get("/__admin/requests").json["requests"]] == ["down", "down"]
     assert client.delete("/__admin/stubs/down").status_code == 204
     assert client.delete("/__admin/stubs/down").status_code == 404
     assert api(client, "sales-bot", SID).status_code == 404  # --only-fixtures again
@@ -126,6 +127,7 @@ def test_the_journal_lists_api_requests_only_newest_first_with_filters(client: F
     assert newest["headers"]["authorization"] == "Bearer ***"
     assert newest["headers"]["prefer"] == "code=500"
     assert newest["time"].endswith("Z")
+    assert newest["stub"] is None
     only_500 = client.get("/__admin/requests?status=500").json["requests"]
     assert [e["status"] for e in only_500] == [500]
     by_path = client.get("/__admin/requests", query_string={"path": "/v1/agents/x/sessions/" + SID}).json

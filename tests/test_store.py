@@ -102,3 +102,19 @@ def test_the_temporary_state_directory_is_removed_on_close() -> None:
     assert directory.is_dir()
     mock.control.close()
     assert not directory.exists()
+
+
+def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: FixtureParser) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as old:  # version 0: a journal without the stub column
+        old.execute(
+            "CREATE TABLE journal (id INTEGER PRIMARY KEY, time REAL, method TEXT, path TEXT, "
+            "query TEXT, headers TEXT, status INTEGER)"
+        )
+    old.close()
+    store = Store(db, 10, parser)
+    store.record("GET", "/x", {}, {}, 200, stub="s")
+    assert [e.stub for e in store.requests()] == ["s"]
+    store.close()
