@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pipecat-mock",
         description="A mock of the Pipecat Cloud session-details API, driven by its OpenAPI spec.",
         epilog="Flags of `serve` (each also read from its environment variable):\n"
-        + "\n".join(f"  {o.flag:<12} {o.env:<26} {o.help}" for o in OPTIONS),
+        + "\n".join(f"  {o.flag:<16} {o.env:<28} {o.help}" for o in OPTIONS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

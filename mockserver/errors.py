@@ -39,7 +39,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.where or '<document>'}: {self.message}"
+        return f"{self.source}: {self.where}: {self.message}" if self.where else f"{self.source}: {self.message}"
 
 
 class FixtureError(MockError):
