@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,20 +43,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         env={**os.environ, "TMPDIR": str(temp_dir), "PIPECAT_MOCK_ACCESS_LOG": ""},
     )
     assert process.stdout is not None
-    drain = threading.Thread(target=process.stdout.read, daemon=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    # Read output in a thread, so a server that hangs before printing cannot hang the test run.
+    def pump() -> None:
+        for line in process.stdout or ():
+            lines.put(line)
+
+    drain = threading.Thread(target=pump, daemon=True)
+    drain.start()
     try:
-        url = None
-        seen = []
-        for line in process.stdout:
+        url, seen = None, []
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
             seen.append(line)
             found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            if found:
-                url = found.group(1)
-                break
-        assert url, "the server never printed where it listens"
+            url = found.group(1) if found else None
+        assert url, f"the server never printed where it listens: {seen}"
         assert "Fixtures: 5 session(s), 4 stub(s) from fixtures\n" in seen
-        # Keep draining output so a chatty server never blocks on a full pipe.
-        drain.start()
         yield Server(url, process, temp_dir)
     finally:
         process.send_signal(signal.SIGTERM)
