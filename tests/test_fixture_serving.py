@@ -222,3 +222,20 @@ def test_fixture_sessions_win_over_example_mode() -> None:
         assert get(example_mode, "nobody", RUNNING)[1]["sessionId"] == FULL  # no fixture: the spec's example
     finally:
         example_mode.control.close()
+
+
+def test_every_example_fixture_answer_keeps_the_contract_strictly(mock: Mock) -> None:
+    """Until the contract suite exists: each fixture session and stub answer, against the strict validator."""
+    strict = default_validator(strict=True)
+    requests = [(agent, sid, {}) for agent, sid in mock.control.initial.sessions]
+    requests += [
+        ("support-bot", FLAKY, {}),
+        ("support-bot", FLAKY, {}),
+        ("support-bot", FLAKY, {}),
+        ("any", "11111111-2222-4333-8444-555555555555", {}),
+        ("slow-bot", OTHER, {}),
+    ]
+    for agent, sid, headers in requests:
+        path = f"/v1/agents/{agent}/sessions/{sid}"
+        response = mock.handle(MockRequest("GET", path, headers={**AUTH, **headers}))
+        assert strict.violations("GET", path, response.status, response.media_type, response.body) == [], path
