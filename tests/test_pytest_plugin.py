@@ -103,3 +103,29 @@ def test_bad(pipecat_mock):
 """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_fixture_follows_a_config_with_api_keys_and_an_admin_token(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+import pytest
+from mockserver import Config
+
+@pytest.fixture(scope="session")
+def pipecat_mock_config():
+    return Config(access_log=False, api_keys=("key-1",), admin_token="admin-secret")
+"""
+    )
+    pytester.makepyfile(
+        """
+import requests
+
+def test_guarded(pipecat_mock):
+    sid = pipecat_mock.add_session("a", coldStart=True)  # the fixture's client sends the admin token
+    assert requests.get(pipecat_mock.session_url("a", sid), headers=pipecat_mock.headers, timeout=5).json()["coldStart"]
+    wrong = requests.get(pipecat_mock.session_url("a", sid), headers={"Authorization": "Bearer other"}, timeout=5)
+    assert wrong.status_code == 401
+    assert requests.get(pipecat_mock.url + "/__admin/sessions", timeout=5).status_code == 401
+"""
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
