@@ -91,7 +91,7 @@ class Control:
     def match_stub(self, state: State, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
         for stub in state.stubs:
             if stub.match.matches(params, headers):
-                position = self.store.advance(stub.id) if len(stub.responses) > 1 else 0
+                position = self.store.advance(stub.id)  # counts hits for every stub, positions for sequences
                 return StubHit(stub, stub.response_at(position), position)
         return None
 

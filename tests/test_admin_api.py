@@ -92,6 +92,8 @@ def test_add_list_hit_and_delete_stubs(client: FlaskClient) -> None:
     assert stubs[0]["hits"] == 2
     assert client.get("/__admin/stubs/down").json["sequence"] == [{"status": 500}, {"status": 200}]
     assert [e["stub"] for e in client.get("/__admin/requests").json["requests"]] == ["down", "down"]
+    api(client, "x", "11111111-2222-4333-8444-555555555555")  # the example `gone-session` stub: one answer
+    assert next(s for s in client.get("/__admin/stubs").json["stubs"] if s["id"] == "gone-session")["hits"] == 1
     assert client.delete("/__admin/stubs/down").status_code == 204
     assert client.delete("/__admin/stubs/down").status_code == 404
     assert api(client, "sales-bot", SID).status_code == 404  # --only-fixtures again
