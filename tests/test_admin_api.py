@@ -186,3 +186,16 @@ def test_no_admin_turns_the_admin_api_off() -> None:
         assert client.put(f"/__admin/sessions/a/{SID}", json={}).status_code == 404
     finally:
         close(app)
+
+
+def test_a_spec_served_under_the_admin_prefix_is_refused(tmp_path: Path) -> None:
+    import yaml
+
+    from mockserver import ConfigError, bundled_spec_path
+
+    document = yaml.safe_load(bundled_spec_path().read_text(encoding="utf-8"))
+    document["servers"] = [{"url": "https://example.invalid/__admin/v1"}]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(ConfigError, match="under /__admin/"):
+        create_app(Config(access_log=False, spec=spec))
