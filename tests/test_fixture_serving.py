@@ -167,7 +167,7 @@ def test_stub_fault_and_error_rate_reach_the_response_as_data(mock: Mock) -> Non
     ("value", "expected"),
     [
         ("250ms", FixedLatency(250.0)),
-        ("1.5s", FixedLatency(1500.0)),
+        ("1.5ms", FixedLatency(1.5)),
         (250, FixedLatency(250.0)),
         ({"fixed": 250}, FixedLatency(250.0)),
         ({"uniform": [100, 300]}, UniformLatency(100.0, 300.0)),
@@ -180,7 +180,10 @@ def test_latency_forms(value: Any, expected: Any) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["fast", -1, 10**9, True, {"fixed": "x"}, {"uniform": [1]}, {"lognormal": {"median": 0, "p99": 5}}, {"a": 1}, None],
+    [
+        *("fast", "1.5s", 60_001, -1, 10**9, True, None),
+        *({"fixed": "x"}, {"uniform": [1]}, {"lognormal": {"median": 0, "p99": 5}}, {"a": 1}),
+    ],
 )
 def test_latency_errors_say_what_is_accepted(value: Any) -> None:
     with pytest.raises(ValueError, match=r"(?i)valid values|expected|takes|must be|needs|above"):
