@@ -10,6 +10,7 @@ import hmac
 import json
 import secrets
 from typing import Any
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -53,6 +54,16 @@ def _json_body() -> Any:
         raise _BadBody([Problem("request body", "", f"not valid JSON ({exc}); send a JSON document")]) from None
 
 
+def _session_key() -> tuple[str, str] | None:
+    """(agentName, sessionId) from the raw path, as the API's router reads it: an encoded '/' stays in its name."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    _, found, rest = raw.split("?", 1)[0].partition(ADMIN_PREFIX + "/sessions/")
+    parts = rest.split("/")
+    if not found or len(parts) != 2 or not all(parts):
+        return None
+    return unquote(parts[0], errors="replace"), unquote(parts[1], errors="replace")
+
+
 def admin_blueprint(mock: Mock) -> Blueprint:
     admin = Blueprint("pipecat_mock_admin", __name__, url_prefix=ADMIN_PREFIX)
     control, token = mock.control, mock.config.admin_token
@@ -91,27 +102,27 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         control.store.clear_sessions()
         return "", 204
 
-    @admin.get("/sessions/<agent>/<session_id>")
-    def get_session(agent: str, session_id: str) -> ResponseReturnValue:
-        given = control.store.state().sessions.get((agent, session_id))
-        if given is None:
+    @admin.route("/sessions/<path:rest>", methods=["GET", "PUT", "DELETE"])
+    def one_session(rest: str) -> ResponseReturnValue:
+        key = _session_key()
+        if key is None:
+            return _error(404, "Expected /__admin/sessions/{agentName}/{sessionId} (percent-encode a '/' in a name).")
+        agent, session_id = key
+        if request.method == "PUT":
+            report = Report("request body")
+            given = control.parser.session(agent, session_id, _json_body(), report, ())
+            if given is None:
+                raise _BadBody(report.problems)
+            created = control.store.put_session(agent, session_id, given)
+            return jsonify(session_plain(agent, session_id, given)), 201 if created else 200
+        if request.method == "DELETE":
+            if not control.store.delete_session(agent, session_id):
+                return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
+            return "", 204
+        found = control.store.state().sessions.get((agent, session_id))
+        if found is None:
             return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
-        return jsonify(session_plain(agent, session_id, given))
-
-    @admin.put("/sessions/<agent>/<session_id>")
-    def put_session(agent: str, session_id: str) -> ResponseReturnValue:
-        report = Report("request body")
-        given = control.parser.session(agent, session_id, _json_body(), report, ())
-        if given is None:
-            raise _BadBody(report.problems)
-        created = control.store.put_session(agent, session_id, given)
-        return jsonify(session_plain(agent, session_id, given)), 201 if created else 200
-
-    @admin.delete("/sessions/<agent>/<session_id>")
-    def delete_session(agent: str, session_id: str) -> ResponseReturnValue:
-        if not control.store.delete_session(agent, session_id):
-            return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
-        return "", 204
+        return jsonify(session_plain(agent, session_id, found))
 
     # --- stubs -----------------------------------------------------------------------------------
 

@@ -57,6 +57,14 @@ def test_put_get_list_and_delete_a_session(client: FlaskClient) -> None:
     assert client.get("/__admin/sessions").json == {"sessions": []}
 
 
+def test_names_with_an_encoded_slash_work_as_in_the_api(client: FlaskClient) -> None:
+    assert client.put(f"/__admin/sessions/team%2Fbot/{SID}", json={"botStartSeconds": 7}).status_code == 201
+    assert client.get(f"/v1/agents/team%2Fbot/sessions/{SID}", headers=AUTH).json["botStartSeconds"] == 7
+    assert client.get(f"/__admin/sessions/team%2Fbot/{SID}").json["agentName"] == "team/bot"
+    assert client.get(f"/__admin/sessions/team/bot/{SID}").status_code == 404  # three segments: not a session
+    assert client.delete(f"/__admin/sessions/team%2Fbot/{SID}").status_code == 204
+
+
 def test_a_bad_session_body_lists_every_problem_and_changes_nothing(client: FlaskClient) -> None:
     before = client.get("/__admin/sessions").json
     response = client.put(
