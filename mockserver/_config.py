@@ -30,6 +30,12 @@ class Config:
     mode: str = "dynamic"
     api_keys: tuple[Secret, ...] = ()
     access_log: bool = True
+    fixtures: Path | None = None  # a directory of fixture files, loaded at start-up
+    only_fixtures: bool = False  # sessions no fixture defines answer 404
+    no_admin: bool = False
+    admin_token: Secret | None = None
+    journal_size: int = 1000
+    state_db: Path | None = None  # None: a temporary file, removed at exit
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -44,6 +50,14 @@ class Config:
             )
         if any(not k.reveal() for k in self.api_keys):
             raise ConfigError("an API key is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+
+        token: object = self.admin_token
+        if isinstance(token, str):
+            object.__setattr__(self, "admin_token", Secret(token))
+        if self.admin_token is not None and not self.admin_token.reveal():
+            raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if self.journal_size < 1:
+            raise ConfigError(f"journal size {self.journal_size} is too small. Valid values: 1 or more.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -122,5 +136,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("--mode", "mode", _parse_mode, "dynamic: generated bodies; example: the spec's own examples.", "MODE"),
     Option("--api-key", "api_keys", Secret, "Accept only this bearer token (repeatable); default: any.", "KEY", True),
     Option("--spec", "spec", Path, "OpenAPI document to serve (default: the bundled Pipecat Cloud spec).", "FILE"),
+    Option("--fixtures", "fixtures", Path, "Directory of fixture files (YAML/JSON) to load at start-up.", "DIR"),
+    Option("--only-fixtures", "only_fixtures", bool, "Sessions no fixture defines answer 404.", switch=True),
+    Option("--no-admin", "no_admin", bool, "Turn the /__admin/ API off.", switch=True),
+    Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
+    Option("--journal-size", "journal_size", _parse_int, "Requests the journal keeps (default 1000).", "N"),
+    Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
     Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from . import _security
 from ._bodies import BodyFactory, encode
 from ._config import Config
-from ._negotiate import negotiate, parse_preferences
+from ._control import Control, StubHit
+from ._fixture_model import Stub, StubResponse
+from ._negotiate import Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker
-from ._routing import MethodNotAllowed, RouteNotFound, Router
+from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
+from ._store import State
 from .errors import PreferenceError
 
 JSON = "application/json"
@@ -34,6 +37,9 @@ class MockResponse:
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = JSON
+    # Set when a stub answered: its latency, fault and errorRate are for the fault layer to apply.
+    stub: Stub | None = None
+    stub_response: StubResponse | None = None
 
 
 class Mock:
@@ -45,8 +51,17 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.bodies = BodyFactory(self.spec)
+        self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
 
     def handle(self, request: MockRequest) -> MockResponse:
+        """Answer one API request and note it in the journal."""
+        response = self._answer(request)
+        self.control.record(
+            request.method, request.path, request.query, request.headers, response.status, response.stub
+        )
+        return response
+
+    def _answer(self, request: MockRequest) -> MockResponse:
         route = self.router.match(request.method, request.path)
         if isinstance(route, RouteNotFound):
             return self.error(404, "API endpoint not found")
@@ -62,22 +77,46 @@ class Mock:
         if isinstance(auth, _security.Unauthorized):
             return self.error(401, auth.message, ("WWW-Authenticate", auth.challenge))
 
+        state = self.control.state()
+        hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
+        if hit is not None:
+            return self._stubbed(route, hit, state)
+
+        problem = self.params.problem(route.operation, route.path_params)
+        serves_sessions = self.control.serves_sessions(route.operation)
+        given = self.control.session(state, route.path_params) if serves_sessions else None
+        if given is None and problem is None and serves_sessions and self.config.only_fixtures:
+            problem = "Session not found"
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
-            neg = negotiate(
-                route.operation,
-                prefs,
-                self.config.mode,
-                self.config.seed,
-                self.params.problem(route.operation, route.path_params),
-            )
+            neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed, problem)
         except PreferenceError as exc:
             return self.error(422, str(exc))
 
-        body = self.bodies.body(route.operation, neg, route.path_params)
+        if given is not None and neg.status == 200 and prefs.example is None:
+            body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
+        else:
+            body = self.bodies.body(route.operation, neg, route.path_params)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
         return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type)
+
+    def _stubbed(self, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:
+        reply = hit.response
+        headers: tuple[tuple[str, str], ...] = ()
+        if reply.has_body:
+            body = reply.body
+        elif reply.status == 401:  # not in the spec's responses: the mock's own 401
+            body, headers = self.bodies.error(401, "Invalid API key."), (("WWW-Authenticate", 'Bearer realm="api"'),)
+        else:
+            neg = negotiate(route.operation, Preferences(code=reply.status), "dynamic", self.config.seed)
+            serves_sessions = self.control.serves_sessions(route.operation)
+            given = self.control.session(state, route.path_params) if serves_sessions else None
+            if given is not None and reply.status == 200:
+                body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            else:
+                body = self.bodies.body(route.operation, neg, route.path_params)
+        return MockResponse(reply.status, encode(body), headers, stub=hit.stub, stub_response=reply)
 
     def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:
         return MockResponse(status, encode(self.bodies.error(status, message)), tuple(headers))

@@ -39,7 +39,6 @@ def test_the_spec_operation_is_served_under_the_server_base_path(client: FlaskCl
         "/v1/agents/my-agent/sessions/",
         "/v1/agents/my-agent/sessions",
         "/V1/AGENTS/my-agent/SESSIONS/" + SESSION_ID,
-        "/__admin/nothing-here",
     ],
 )
 def test_unknown_paths_are_a_json_404(client: FlaskClient, path: str) -> None:
@@ -49,6 +48,12 @@ def test_unknown_paths_are_a_json_404(client: FlaskClient, path: str) -> None:
     body = json.loads(response.data)
     assert_error_response(body, 404)
     assert body["error"] == "API endpoint not found"
+
+
+def test_an_unknown_admin_path_is_a_json_404_too(client: FlaskClient) -> None:
+    response = client.get("/__admin/nothing-here")
+    assert response.status_code == 404
+    assert_error_response(json.loads(response.data), 404)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "BREW"])
