@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from mockserver import Config, create_app
+from mockserver._cli import main
 from mockserver._config import OPTIONS
 from mockserver.validation import default_validator
 from tests.conftest import SESSION_ID
@@ -250,26 +251,46 @@ def test_help_lists_every_flag_and_environment_variable() -> None:
         assert option.env in " ".join(serve.stdout.split())  # argparse may wrap the line
 
 
-@pytest.mark.parametrize(
-    ("args", "env", "expected"),
-    [
-        ((), {"PIPECAT_MOCK_PORT": "abc"}, "PIPECAT_MOCK_PORT='abc': 'abc' is not a whole number"),
-        ((), {"PIPECAT_MOCK_MODE": "fast"}, "Valid values: dynamic, example."),
-        ((), {"PIPECAT_MOCK_QUIET": "maybe"}, "Valid values: 1, 0, true, false"),
-        (("--port", "70000"), {}, "Valid values: 0 (any free port) to 65535."),
-        (("--workers", "0"), {}, "Valid values: 1 or more."),
-        (("--mode", "exmple"), {}, "Did you mean 'example'?"),
-        (("--seed", "x"), {}, "--seed 'x': 'x' is not a whole number"),
-        (("--spec", "/nonexistent/spec.yaml"), {}, "/nonexistent/spec.yaml: file not found"),
-    ],
-)
-def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
+BAD_VALUES = [
+    ((), {"PIPECAT_MOCK_PORT": "abc"}, "PIPECAT_MOCK_PORT='abc': 'abc' is not a whole number"),
+    ((), {"PIPECAT_MOCK_MODE": "fast"}, "Valid values: dynamic, example."),
+    ((), {"PIPECAT_MOCK_QUIET": "maybe"}, "Valid values: 1, 0, true, false"),
+    (("--port", "70000"), {}, "Valid values: 0 (any free port) to 65535."),
+    (("--workers", "0"), {}, "Valid values: 1 or more."),
+    (("--mode", "exmple"), {}, "Did you mean 'example'?"),
+    (("--seed", "x"), {}, "--seed 'x': 'x' is not a whole number"),
+    (("--spec", "/nonexistent/spec.yaml"), {}, "/nonexistent/spec.yaml: file not found"),
+]
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [BAD_VALUES[0], BAD_VALUES[3]])
+def test_bad_values_exit_2_with_one_clear_line_from_the_real_command(
     args: tuple[str, ...], env: dict[str, str], expected: str
 ) -> None:
     result = run_cli("serve", *args, **env)
     assert result.returncode == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
+    assert line.startswith("pipecat-mock: error: ")
+    assert expected in line
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), BAD_VALUES)
+def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
+    args: tuple[str, ...],
+    env: dict[str, str],
+    expected: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in [k for k in os.environ if k.startswith("PIPECAT_MOCK_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", *args]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    [line] = err.splitlines()
     assert line.startswith("pipecat-mock: error: ")
     assert expected in line
 
