@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from . import _security
 from ._bodies import BodyFactory, encode
 from ._config import Config
-from ._negotiate import negotiate, parse_preferences
+from ._faults import NO_FAULTS, FaultPlan, FaultSettings, RequestCounter, decide, faults_apply_to
+from ._negotiate import Negotiation, negotiate, parse_preferences
 from ._request_check import ParameterChecker
 from ._routing import MethodNotAllowed, RouteNotFound, Router
 from ._spec import Spec, load_spec
@@ -34,6 +35,7 @@ class MockResponse:
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = JSON
+    faults: FaultPlan = NO_FAULTS  # delay and connection fault for the HTTP shell to apply
 
 
 class Mock:
@@ -45,6 +47,8 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.bodies = BodyFactory(self.spec)
+        self.requests = RequestCounter()  # numbers requests for seeded faults; shared by forked workers
+        self.global_faults = FaultSettings(config.latency, config.error_rate, config.fault, config.fault_rate)
 
     def handle(self, request: MockRequest) -> MockResponse:
         route = self.router.match(request.method, request.path)
@@ -74,8 +78,17 @@ class Mock:
         except PreferenceError as exc:
             return self.error(422, str(exc))
 
+        plan = self.fault_plan(request, FaultSettings(latency=prefs.delay))
+        if plan.error:
+            neg = Negotiation(500, JSON, "generated", None, neg.seed)  # the spec's own 500 message
         body = self.bodies.body(route.operation, neg, route.path_params)
-        return MockResponse(neg.status, encode(body), media_type=neg.media_type)
+        return MockResponse(neg.status, encode(body), media_type=neg.media_type, faults=plan)
+
+    def fault_plan(self, request: MockRequest, *layers: FaultSettings) -> FaultPlan:
+        """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""
+        if not faults_apply_to(request.path):
+            return NO_FAULTS
+        return decide(self.config.seed, self.requests.next(), [*layers, self.global_faults])
 
     def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:
         return MockResponse(status, encode(self.bodies.error(status, message)), tuple(headers))
