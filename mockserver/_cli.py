@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._config import OPTIONS, Config
+from ._record_cli import register_record
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -55,7 +56,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve]
+COMMANDS: list[Register] = [_register_serve, register_record]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -234,10 +234,10 @@ def test_same_seed_same_sequence_same_faults_across_runs_and_workers() -> None:
 
     def outcomes() -> list[str]:
         seen = []
-        with run_cli(["serve", "--port", "0", *flags]) as (base, _):
+        with run_cli(["serve", "--port", "0", *flags]) as running:
             for _ in range(16):
                 try:
-                    seen.append(str(requests.get(base + PATH, headers=AUTH, timeout=5).status_code))
+                    seen.append(str(requests.get(running.url + PATH, headers=AUTH, timeout=5).status_code))
                 except requests.ConnectionError:
                     seen.append("reset")
         return seen
