@@ -116,20 +116,19 @@ class Recording:
                     "Move it away or choose another --out."
                 ) from None
 
-    def add(self, agent: str, session_id: str, status: int, body: Any) -> None:
+    def add(self, agent: str, session_id: str, status: int, body: Any, why_stub: str | None = None) -> None:
+        """A 200 goes under `sessions` unless `why_stub` says why it must be a stub (served exactly)."""
         with self._lock:
             self.stubs = [s for s in self.stubs if s.get("match") != {"agentName": agent, "sessionId": session_id}]
             by_id = self.sessions.setdefault(agent, {})
             by_id.pop(session_id, None)
-            if status == 200:
+            if status == 200 and why_stub is None:
                 by_id[session_id] = body
             else:
-                self.stubs.append(
-                    {
-                        "match": {"agentName": agent, "sessionId": session_id},
-                        "respond": {"status": status, "body": body},
-                    }
-                )
+                stub: dict[str, Any] = {"description": why_stub} if why_stub else {}
+                stub["match"] = {"agentName": agent, "sessionId": session_id}
+                stub["respond"] = {"status": status, "body": body}
+                self.stubs.append(stub)
             if not by_id:
                 del self.sessions[agent]
             self._write()
@@ -224,7 +223,7 @@ class Recorder:
             return answer
         findings = self.check(method, raw_path, reply.status_code, content_type, reply.content)
         self._report(shown, reply.status_code, findings)
-        self._record(route, method, reply.status_code, content_type, reply.content)
+        self._record(route, method, reply.status_code, content_type, reply.content, findings)
         return answer
 
     def check(self, method: str, path: str, status: int, content_type: str, body: bytes) -> Findings:
@@ -248,10 +247,15 @@ class Recorder:
         if findings.absent:
             self.say(f"  absent (documented, not sent): {', '.join(findings.absent)}")
 
-    def _record(self, route: RouteMatch, method: str, status: int, content_type: str, body: bytes) -> None:
+    def _record(
+        self, route: RouteMatch, method: str, status: int, content_type: str, body: bytes, findings: Findings
+    ) -> None:
         agent, session_id = route.path_params.get("agentName"), route.path_params.get("sessionId")
         if method != "GET" or agent is None or session_id is None:
             self.say("  not recorded: not a session read")
+            return
+        if findings.violations:  # a fixture must keep the spec, or `serve --fixtures` refuses the file
+            self.say("  not recorded: the answer breaks the spec (see above), so a fixture cannot hold it")
             return
         documented = set(route.operation.documented_statuses) | ({401} if route.operation.security else set())
         if status not in documented:
@@ -267,7 +271,12 @@ class Recorder:
         value, had_key = scrub(value, self.config.api_key)
         if had_key:
             self.say("  the answer contained the API key: written as *** instead")
-        self.recording.add(agent, session_id, status, value)
+        # Fixture sessions hold documented fields only, and the mock fills in any left out; a 200 that
+        # has undocumented fields or lacks documented ones becomes a stub, whose body is served exactly.
+        odd = [f"undocumented: {v}" for v in findings.undocumented]
+        odd += [f"absent: {', '.join(findings.absent)}"] if findings.absent else []
+        why = f"recorded {status} kept exactly as a stub ({'; '.join(odd)})" if status == 200 and odd else None
+        self.recording.add(agent, session_id, status, value, why)
         self.say(f"  recorded in {self.recording.path}")
 
     def _error(self, status: int, message: str) -> Answer:

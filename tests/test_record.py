@@ -30,6 +30,7 @@ MISSING = "11111111-2222-4333-8444-555555555555"
 ECHO = "22222222-2222-4333-8444-555555555555"  # the upstream echoes the Authorization header back
 BROKEN = "33333333-2222-4333-8444-555555555555"  # the upstream breaks the spec
 SLOW = "44444444-2222-4333-8444-555555555555"
+CLEAN = "55555555-2222-4333-8444-555555555555"  # an answer with exactly the documented fields
 
 
 def fake_upstream(seen: list[dict[str, str]]) -> Flask:
@@ -48,7 +49,8 @@ def fake_upstream(seen: list[dict[str, str]]) -> Flask:
             time.sleep(1.0)
         path = f"/v1/agents/{agent}/sessions/{session_id}"
         body = json.loads(mock.handle(MockRequest("GET", path, headers={"authorization": "Bearer x"})).body)
-        body["endState"] = "completed"  # real drift: the SDK reads it, the spec does not declare it
+        if session_id != CLEAN:
+            body["endState"] = "completed"  # real drift: the SDK reads it, the spec does not declare it
         if session_id == ECHO:
             body["debug"] = request.headers["Authorization"]
         if session_id == BROKEN:
@@ -78,30 +80,36 @@ def test_record_forwards_checks_and_writes_fixtures(upstream: tuple[str, list[di
     base, seen = upstream
     recorder, printed = _recorder(base + "/v1", tmp_path / "rec")
     client_auth = {"Authorization": "Bearer the-clients-own-token"}
+    ids = (CLEAN, SESSION_ID, MISSING, ECHO, BROKEN)
     with serve_in_thread(wsgi_app(recorder)) as proxy:
         answers = {
             sid: requests.get(f"{proxy}/v1/agents/{AGENT}/sessions/{sid}", headers=client_auth, timeout=5)
-            for sid in (SESSION_ID, MISSING, ECHO, BROKEN)
+            for sid in ids
         }
-        direct = requests.get(
-            f"{base}/v1/agents/{AGENT}/sessions/{SESSION_ID}", headers={"Authorization": f"Bearer {KEY}"}, timeout=5
-        )
+    direct = {
+        sid: fake_upstream([])
+        .test_client()
+        .get(f"/v1/agents/{AGENT}/sessions/{sid}", headers={"Authorization": f"Bearer {KEY}"})
+        for sid in ids
+    }
     # The client gets the target's answers, and the target got the recorder's key, not the client's token.
-    assert answers[SESSION_ID].status_code == 200
-    assert answers[SESSION_ID].json() == direct.json()
-    assert answers[MISSING].status_code == 404
-    assert all(h["Authorization"] == f"Bearer {KEY}" for h in seen[:4])
+    assert {sid: (a.status_code, a.json()) for sid, a in answers.items()} == {
+        sid: (d.status_code, d.json) for sid, d in direct.items()
+    }
+    assert [h["Authorization"] for h in seen] == [f"Bearer {KEY}"] * len(ids)
 
     recorded = yaml.safe_load((tmp_path / "rec" / RECORDING_FILE).read_text())
     assert set(recorded) == {"sessions", "stubs"}
-    assert recorded["sessions"][AGENT][SESSION_ID] == direct.json()  # exactly as received, endState included
-    assert recorded["sessions"][AGENT][ECHO]["debug"] == "Bearer ***"
-    assert recorded["stubs"] == [
-        {
-            "match": {"agentName": AGENT, "sessionId": MISSING},
-            "respond": {"status": 404, "body": {"error": "agent deployment not found", "code": "404"}},
-        }
-    ]
+    assert recorded["sessions"] == {AGENT: {CLEAN: direct[CLEAN].json}}  # documented fields only: a session
+    stubs = {stub["match"]["sessionId"]: stub for stub in recorded["stubs"]}
+    assert set(stubs) == {SESSION_ID, MISSING, ECHO}  # BROKEN breaks the spec: not recordable as a fixture
+    assert stubs[SESSION_ID]["respond"] == {"status": 200, "body": direct[SESSION_ID].json}  # endState kept
+    assert "undocumented" in stubs[SESSION_ID]["description"]
+    assert stubs[MISSING] == {
+        "match": {"agentName": AGENT, "sessionId": MISSING},
+        "respond": {"status": 404, "body": {"error": "agent deployment not found", "code": "404"}},
+    }
+    assert stubs[ECHO]["respond"]["body"]["debug"] == "Bearer ***"
     lines = printed.getvalue()
     assert "UNDOCUMENTED <body>: Additional properties are not allowed ('endState' was unexpected)" in lines
     assert "VIOLATION    botStartSeconds: 'two' is not of type 'integer'" in lines
@@ -178,7 +186,7 @@ def test_record_command_end_to_end(upstream: tuple[str, list[dict[str, str]]], t
     assert running.proc.returncode == 0
     out = running.stdout
     recorded = yaml.safe_load((tmp_path / "rec" / RECORDING_FILE).read_text())
-    assert recorded["sessions"][AGENT][SESSION_ID] == answer.json()
+    assert recorded["stubs"][0]["respond"]["body"] == answer.json()
     assert "UNDOCUMENTED" in out
     assert KEY not in out
     assert KEY.encode() not in _everything_written(tmp_path)
