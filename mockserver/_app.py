@@ -54,7 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
                 raw_path,
                 result.status,
                 (time.perf_counter() - started) * 1000,
-                "" if result.faults.is_noop else " " + result.faults.describe(),
+                "" if result.faults.sequence < 0 else " " + result.faults.describe(),
             )
         return response
 
