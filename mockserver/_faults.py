@@ -199,6 +199,18 @@ class FaultSettings:
     fault_rate: float | None = None  # with `fault`: the share of requests it hits (default: all)
 
 
+def stub_settings(latency: Any = None, fault: Any = None, error_rate: Any = None) -> FaultSettings:
+    """A stub's faults from the fixture model's values (objects or plain YAML values); None: not set.
+
+    A stub's fault hits every request that stub answers (use a `sequence` for some-then-others).
+    """
+    return FaultSettings(
+        latency=None if latency is None else parse_latency(latency),
+        error_rate=None if error_rate is None else parse_rate(error_rate, "errorRate"),
+        fault=None if fault is None else parse_fault(fault),
+    )
+
+
 @dataclass(frozen=True)
 class FaultPlan:
     """What the HTTP shell does to one answer. The default plan changes nothing."""

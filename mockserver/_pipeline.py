@@ -14,7 +14,7 @@ from ._config import Config
 from ._faults import NO_FAULTS, FaultPlan, FaultSettings, RequestCounter, decide, faults_apply_to
 from ._negotiate import Negotiation, negotiate, parse_preferences
 from ._request_check import ParameterChecker
-from ._routing import MethodNotAllowed, RouteNotFound, Router
+from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
 from .errors import PreferenceError
 
@@ -80,9 +80,14 @@ class Mock:
 
         plan = self.fault_plan(request, FaultSettings(latency=prefs.delay))
         if plan.error:
-            neg = Negotiation(500, JSON, "generated", None, neg.seed)  # the spec's own 500 message
+            return self.injected_error(route, neg.seed, plan)
         body = self.bodies.body(route.operation, neg, route.path_params)
         return MockResponse(neg.status, encode(body), media_type=neg.media_type, faults=plan)
+
+    def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
+        """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""
+        neg = Negotiation(500, JSON, "generated", None, seed)
+        return MockResponse(500, encode(self.bodies.body(route.operation, neg, route.path_params)), faults=plan)
 
     def fault_plan(self, request: MockRequest, *layers: FaultSettings) -> FaultPlan:
         """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""

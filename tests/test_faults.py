@@ -24,6 +24,7 @@ from mockserver._faults import (
     parse_fault,
     parse_latency,
     parse_rate,
+    stub_settings,
 )
 from mockserver.validation import default_validator
 from tests._servers import run_cli, serve_in_thread
@@ -123,6 +124,22 @@ def test_same_seed_and_sequence_give_the_same_plans() -> None:
     assert [(p.error, p.fault) for p in first] == [
         (p.error, p.fault) for p in (decide(7, n, [no_latency]) for n in range(200))
     ]
+
+
+def test_stub_values_become_a_layer_between_the_request_and_the_flags() -> None:
+    class OtherModelsLatency:  # the fixtures model's own latency objects convert through to_plain()
+        def to_plain(self) -> object:
+            return {"uniform": [10, 20]}
+
+    stub = stub_settings(OtherModelsLatency(), "truncate", 0.0)
+    assert stub == FaultSettings(UniformLatency(10, 20), 0.0, parse_fault("truncate"), None)
+    flags = FaultSettings(FixedLatency(1000), 1.0, parse_fault("reset"), 0.5)
+    plan = decide(0, 0, [FaultSettings(), stub, flags])
+    assert 10 <= plan.delay_ms <= 20
+    assert plan.fault == "truncate"  # the stub's fault, on every request it answers
+    assert not plan.error  # errorRate 0 on the stub overrides --error-rate 1
+    with pytest.raises(ConfigError, match="Valid values"):
+        stub_settings(error_rate=3)
 
 
 def test_request_layer_wins_over_the_flags() -> None:
