@@ -38,6 +38,7 @@ _HOP_BY_HOP = {
     "proxy-authorization",
     "te",
     "trailer",
+    "trailers",  # wsgiref's spelling: it refuses either
     "transfer-encoding",
     "upgrade",
     "host",
@@ -72,12 +73,13 @@ class RecordConfig:
 
 
 def safe_url(url: str) -> str:
-    """`url` without any user:password part, for messages."""
+    """`url` without user:password, query or fragment (places a credential could hide), for messages."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    netloc = parts.hostname or ""
-    return urlunsplit((parts.scheme, netloc + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return urlunsplit((parts.scheme, (parts.hostname or "") + port, parts.path, "", ""))
 
 
 @dataclass(frozen=True)

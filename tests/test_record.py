@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from mockserver import Config, Mock, MockRequest
 from mockserver._cli import main
-from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, wsgi_app
+from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from mockserver._secret import Secret
 from tests._servers import run_cli, serve_in_thread
 from tests.conftest import SESSION_ID
@@ -173,6 +173,7 @@ def test_record_cli_needs_a_key_and_a_target(
     err = capsys.readouterr().err
     assert "is not a URL. Valid values" in err
     assert KEY not in err
+    assert safe_url(f"https://user:{KEY}@api.example:8443/v1?key={KEY}#{KEY}") == "https://api.example:8443/v1"
 
 
 @pytest.mark.e2e
