@@ -35,6 +35,12 @@ class Config:
     error_rate: float = 0.0  # share of API requests answered 500
     fault: Fault | None = None  # connection fault injected into a share (fault_rate) of API requests
     fault_rate: float | None = None  # None with a fault: every request
+    fixtures: Path | None = None  # a directory of fixture files, loaded at start-up
+    only_fixtures: bool = False  # sessions no fixture defines answer 404
+    no_admin: bool = False
+    admin_token: Secret | None = None
+    journal_size: int = 1000
+    state_db: Path | None = None  # None: a temporary file, removed at exit
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -58,6 +64,14 @@ class Config:
             if self.fault is None:
                 raise ConfigError("a fault rate needs a fault. Add --fault KIND (reset, empty, truncate or slow).")
             object.__setattr__(self, "fault_rate", parse_rate(self.fault_rate, "fault rate"))
+
+        token: object = self.admin_token
+        if isinstance(token, str):
+            object.__setattr__(self, "admin_token", Secret(token))
+        if self.admin_token is not None and not self.admin_token.reveal():
+            raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if self.journal_size < 1:
+            raise ConfigError(f"journal size {self.journal_size} is too small. Valid values: 1 or more.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -147,4 +161,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("--fault", "fault", parse_fault, "Connection fault: reset, empty, truncate or slow.", "KIND"),
     Option("--fault-rate", "fault_rate", _parse_fault_rate, "Share of API requests that get --fault (default 1).", "R"),
     Option("--spec", "spec", Path, "OpenAPI document to serve (default: the bundled Pipecat Cloud spec).", "FILE"),
+    Option("--fixtures", "fixtures", Path, "Directory of fixture files (YAML/JSON) to load at start-up.", "DIR"),
+    Option("--only-fixtures", "only_fixtures", bool, "Sessions no fixture defines answer 404.", switch=True),
+    Option("--no-admin", "no_admin", bool, "Turn the /__admin/ API off.", switch=True),
+    Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
+    Option("--journal-size", "journal_size", _parse_int, "Requests the journal keeps (default 1000).", "N"),
+    Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
 )

@@ -7,6 +7,7 @@ import json
 import random
 import statistics
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -271,3 +272,46 @@ def test_real_server_with_two_workers_gives_the_predicted_faults_in_order() -> N
     assert seen == ["reset" if p.fault else "500" if p.error else "200" for p in predicted]
     assert {"reset", "500", "200"} <= set(seen)
     assert "seq=15" in running.stderr  # the access log names each faulted request's number, for replay
+
+
+def test_stub_latency_fault_and_error_rate_are_applied(tmp_path: Path) -> None:
+    stubs = {
+        "stubs": [
+            {"match": {"agentName": "slow-bot"}, "respond": {"status": 200, "latency": "300ms"}},
+            {"match": {"agentName": "cut-bot"}, "respond": {"status": 200, "fault": "truncate"}},
+            {"match": {"agentName": "sad-bot"}, "errorRate": 1, "respond": {"status": 200}},
+        ]
+    }
+    (tmp_path / "stubs.json").write_text(json.dumps(stubs))
+    with serve_in_thread(create_app(Config(access_log=False, fixtures=tmp_path))) as base:
+        started = time.perf_counter()
+        assert requests.get(f"{base}/v1/agents/slow-bot/sessions/{SESSION_ID}", headers=AUTH, timeout=5).ok
+        assert time.perf_counter() - started >= 0.3
+        response = _get(base, f"/v1/agents/cut-bot/sessions/{SESSION_ID}")
+        with pytest.raises(http.client.IncompleteRead):
+            response.read()
+        sad = requests.get(f"{base}/v1/agents/sad-bot/sessions/{SESSION_ID}", headers=AUTH, timeout=5)
+        assert (sad.status_code, sad.json()["code"]) == (500, "500")
+        assert requests.get(base + PATH, headers=AUTH, timeout=5).ok  # other agents: no stub, no fault
+
+
+def test_prefer_delay_wins_over_a_stubs_latency(tmp_path: Path) -> None:
+    stub = {"match": {"agentName": "slow-bot"}, "respond": {"status": 200, "latency": "300ms", "fault": "slow"}}
+    (tmp_path / "stubs.json").write_text(json.dumps({"stubs": [stub]}))
+    mock = Mock(Config(access_log=False, fixtures=tmp_path, latency="900ms"))
+    path = f"/v1/agents/slow-bot/sessions/{SESSION_ID}"
+    auth = {"authorization": "Bearer t"}
+    assert mock.handle(MockRequest("GET", path, headers=auth)).faults.delay_ms == 300
+    preferred = mock.handle(MockRequest("GET", path, headers={**auth, "prefer": "delay=5"})).faults
+    assert (preferred.delay_ms, preferred.fault) == (5, "slow")
+    assert mock.handle(MockRequest("GET", PATH, headers=auth)).faults.delay_ms == 900
+
+
+def test_admin_reset_restarts_the_fault_sequence() -> None:
+    app = create_app(Config(access_log=False, latency="1ms"))
+    mock = app.extensions["pipecat_mock"]
+    client = app.test_client()
+    client.get(PATH, headers=AUTH)
+    client.get(PATH, headers=AUTH)
+    assert client.post("/__admin/reset").status_code == 200
+    assert mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0

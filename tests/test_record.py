@@ -17,7 +17,7 @@ import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from mockserver import Config, Mock, MockRequest
+from mockserver import Config, Mock, MockRequest, create_app
 from mockserver._cli import main
 from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from mockserver._secret import Secret
@@ -191,3 +191,16 @@ def test_record_command_end_to_end(upstream: tuple[str, list[dict[str, str]]], t
     assert "UNDOCUMENTED" in out
     assert KEY not in out
     assert KEY.encode() not in _everything_written(tmp_path)
+
+
+def test_record_then_replay_gives_the_same_bodies(upstream: tuple[str, list[dict[str, str]]], tmp_path: Path) -> None:
+    base, _ = upstream
+    recorder, _printed = _recorder(base + "/v1", tmp_path)
+    ids = (CLEAN, SESSION_ID, MISSING)
+    with serve_in_thread(wsgi_app(recorder)) as proxy:
+        recorded = {sid: requests.get(f"{proxy}/v1/agents/{AGENT}/sessions/{sid}", timeout=5) for sid in ids}
+    replay = create_app(Config(access_log=False, fixtures=tmp_path, seed=999)).test_client()
+    for sid, answer in recorded.items():
+        for path in (f"/v1/agents/{AGENT}/sessions/{sid}", f"/v1/organizations/o/services/{AGENT}/sessions/{sid}"):
+            replayed = replay.get(path, headers={"Authorization": "Bearer any"})
+            assert (replayed.status_code, replayed.json) == (answer.status_code, answer.json()), path

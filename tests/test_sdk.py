@@ -31,9 +31,28 @@ ORG = "acme-org"
 AGENT = "voice-bot"
 
 
+FIXTURE_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+FIXTURE = {  # a session written out in full, with values the generator would not choose
+    "sessionId": FIXTURE_ID,
+    "serviceId": "b900ae4a-f710-4ef1-95d8-c5f5b2789da9",
+    "organizationId": "cc71b52d-4271-46c9-87be-cac600fd821a",
+    "deploymentId": "81f4da55-106d-401f-b069-a1f1992f871a",
+    "endedAt": None,
+    "botStartSeconds": 17,
+    "coldStart": True,
+    "completionStatus": None,
+    "createdAt": "2025-10-22T08:39:20.000Z",
+    "updatedAt": "2025-10-22T08:40:00.000Z",
+    "resourceMetrics": None,
+    "meetingIds": [],
+}
+
+
 @pytest.fixture(scope="module")
-def mock_url() -> Iterator[str]:
-    with serve_in_thread(create_app(Config(access_log=False, seed=3))) as base:
+def mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    fixtures = tmp_path_factory.mktemp("fixtures")
+    (fixtures / "sdk.json").write_text(json.dumps({"sessions": {AGENT: {FIXTURE_ID: FIXTURE}}}))
+    with serve_in_thread(create_app(Config(access_log=False, seed=3, fixtures=fixtures))) as base:
         yield base
 
 
@@ -83,6 +102,12 @@ def test_sdk_path_is_in_the_spec_and_its_answers_keep_it(mock_url: str) -> None:
     body = json.dumps({**response.json(), "endState": "completed"}).encode()
     assert default_validator(strict=True).violations("GET", path, 200, content_type, body)
     assert requests.get(mock_url + path, timeout=5).status_code == 401  # same security as getSession
+
+
+def test_fixture_session_shows_exactly_as_written(sdk_env: dict[str, str]) -> None:
+    data, error = _sdk_session(AGENT, FIXTURE_ID)
+    assert error is None
+    assert data == FIXTURE
 
 
 def test_missing_session_is_the_sdks_not_found(sdk_env: dict[str, str]) -> None:
