@@ -194,6 +194,7 @@ def admin_blueprint(mock: Mock) -> Blueprint:
     @admin.post("/reset")
     def reset() -> ResponseReturnValue:
         control.reset()
+        mock.requests.reset()  # fault decisions restart at request 0: each test sees the same faults
         return jsonify(status="reset", sessions=len(control.initial.sessions), stubs=len(control.initial.stubs))
 
     # Anything else under the prefix is an admin 404, never an API request (and never journaled).

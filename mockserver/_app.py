@@ -12,6 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from ._admin import ADMIN_PREFIX, admin_blueprint
 from ._config import Config
+from ._fault_shell import faulty_stream
 from ._pipeline import Mock, MockRequest
 from .errors import ConfigError
 
@@ -47,10 +48,22 @@ def create_app(config: Config | None = None) -> Flask:
         response = Response(
             result.body, status=result.status, headers=list(result.headers), content_type=result.media_type
         )
+        if not result.faults.is_noop:
+            stream, length = faulty_stream(result.faults, request.environ, result.body)
+            response.response = stream
+            if length is None:
+                del response.headers["Content-Length"]  # sent chunked, each part as it comes
+            else:
+                response.headers["Content-Length"] = str(length)
         if mock.config.access_log:
             # Never the headers: the Authorization header carries the user's key.
             access_log.info(
-                "%s %s %d %.1fms", request.method, raw_path, result.status, (time.perf_counter() - started) * 1000
+                "%s %s %d %.1fms%s",
+                request.method,
+                raw_path,
+                result.status,
+                (time.perf_counter() - started) * 1000,
+                "" if result.faults.sequence < 0 else " " + result.faults.describe(),
             )
         return response
 

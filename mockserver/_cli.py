@@ -9,6 +9,7 @@ from typing import Any
 
 from ._config import OPTIONS, Config
 from ._fixture_cli import register_check_fixtures
+from ._record_cli import register_record
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -59,7 +60,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve, register_check_fixtures]
+COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,14 +6,15 @@ Every stage takes and returns plain data, so all of it is testable without Flask
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import _security
 from ._bodies import BodyFactory, encode
 from ._config import Config
 from ._control import Control, StubHit
+from ._faults import NO_FAULTS, FaultPlan, FaultSettings, RequestCounter, decide, faults_apply_to, stub_settings
 from ._fixture_model import Stub, StubResponse
-from ._negotiate import Preferences, negotiate, parse_preferences
+from ._negotiate import Negotiation, Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker
 from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
@@ -37,6 +38,7 @@ class MockResponse:
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
     media_type: str = JSON
+    faults: FaultPlan = NO_FAULTS  # delay and connection fault for the HTTP shell to apply
     # Set when a stub answered: its latency, fault and errorRate are for the fault layer to apply.
     stub: Stub | None = None
     stub_response: StubResponse | None = None
@@ -51,6 +53,8 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.bodies = BodyFactory(self.spec)
+        self.requests = RequestCounter()  # numbers requests for seeded faults; shared by forked workers
+        self.global_faults = FaultSettings(config.latency, config.error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
 
     def handle(self, request: MockRequest) -> MockResponse:
@@ -80,7 +84,7 @@ class Mock:
         state = self.control.state()
         hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
         if hit is not None:
-            return self._stubbed(route, hit, state)
+            return self._stubbed(request, route, hit, state)
 
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
@@ -93,16 +97,38 @@ class Mock:
         except PreferenceError as exc:
             return self.error(422, str(exc))
 
+        plan = self.fault_plan(request, FaultSettings(latency=prefs.delay))
+        if plan.error:
+            return self.injected_error(route, neg.seed, plan)
         if given is not None and neg.status == 200 and prefs.example is None:
             body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
         else:
             body = self.bodies.body(route.operation, neg, route.path_params)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
-        return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type)
+        return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type, faults=plan)
 
-    def _stubbed(self, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:
+    def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
+        """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""
+        neg = Negotiation(500, JSON, "generated", None, seed)
+        return MockResponse(500, encode(self.bodies.body(route.operation, neg, route.path_params)), faults=plan)
+
+    def fault_plan(self, request: MockRequest, *layers: FaultSettings) -> FaultPlan:
+        """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""
+        if not faults_apply_to(request.path):
+            return NO_FAULTS
+        return decide(self.config.seed, self.requests.next(), [*layers, self.global_faults])
+
+    def _stubbed(self, request: MockRequest, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:
         reply = hit.response
+        try:  # a stub overrides the request's preferences, except the delay it asks for
+            delay = parse_preferences(request.headers.get("prefer"), request.query).delay
+        except PreferenceError:
+            delay = None
+        stub = stub_settings(reply.latency, reply.fault, hit.stub.error_rate)
+        plan = self.fault_plan(request, FaultSettings(latency=delay), stub)
+        if plan.error:
+            return replace(self.injected_error(route, self.config.seed, plan), stub=hit.stub, stub_response=reply)
         headers: tuple[tuple[str, str], ...] = ()
         if reply.has_body:
             body = reply.body
@@ -116,7 +142,7 @@ class Mock:
                 body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
             else:
                 body = self.bodies.body(route.operation, neg, route.path_params)
-        return MockResponse(reply.status, encode(body), headers, stub=hit.stub, stub_response=reply)
+        return MockResponse(reply.status, encode(body), headers, faults=plan, stub=hit.stub, stub_response=reply)
 
     def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:
         return MockResponse(status, encode(self.bodies.error(status, message)), tuple(headers))

@@ -75,6 +75,7 @@ def serve(app: Flask, config: Config) -> None:
         "when_ready": when_ready,
         "post_worker_init": _graceful_sigint,
         "graceful_timeout": 5,
+        "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
         "control_socket_disable": True,
         # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with
         # its own text/html error; a mock should let them reach the pipeline, which answers JSON.

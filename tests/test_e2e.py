@@ -30,7 +30,8 @@ CLI = str(Path(sys.executable).parent / "pipecat-mock")
 TOKEN = "sk-e2e-secret-7f3a9c"  # must never show up in any output
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PATH = f"/v1/agents/my-agent/sessions/{SESSION_ID}"
-ACCESS_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<path>/\S*) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms")
+# The fault layer appends what it decided for the request: seq=N [delay=...ms] [error=500] [fault=...].
+ACCESS_LINE = re.compile(r"(?P<method>[A-Z]+) (?P<path>/\S*) (?P<status>\d{3}) (?P<ms>\d+\.\d)ms( seq=\d+.*)?")
 
 
 def clean_env(**extra: str) -> dict[str, str]:

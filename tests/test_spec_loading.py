@@ -48,8 +48,8 @@ def test_the_bundled_spec_describes_the_session_details_operation() -> None:
     spec = load_spec()
     assert spec.path == bundled_spec_path()
     assert spec.base_path == "/v1"
-    [op] = spec.operations
-    assert (op.method, op.path, op.operation_id) == ("GET", "/agents/{agentName}/sessions/{sessionId}", "getSession")
+    op = spec.operation("getSession")
+    assert (op.method, op.path) == ("GET", "/agents/{agentName}/sessions/{sessionId}")
     assert op.documented_statuses == (200, 404, 500)
     assert op.security == ({"PrivateKeyAuth": []},)
 
