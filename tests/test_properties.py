@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -55,12 +56,18 @@ def prefer_header(prefs: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-@given(agent=agent_names, session=session_ids, prefs=preferences, as_query=st.booleans())
+# Both session paths the mock serves: the spec's, and the official SDK's (declared by the overlay).
+sdk_prefix = st.one_of(st.just(""), agent_names.map(lambda org: f"/organizations/{quote(org, safe='')}"))
+
+
+@given(agent=agent_names, session=session_ids, prefs=preferences, as_query=st.booleans(), sdk=sdk_prefix)
 def test_every_answer_keeps_the_contract(
-    app: Flask, agent: str, session: str, prefs: dict[str, Any], as_query: bool
+    app: Flask, agent: str, session: str, prefs: dict[str, Any], as_query: bool, sdk: str
 ) -> None:
     client = app.test_client()  # the app is session-scoped; a client per example is cheap
     path = session_url(agent, session)
+    if sdk:
+        path = "/v1" + sdk + path[len("/v1") :].replace("/agents/", "/services/", 1)
     headers = dict(AUTH)
     query = ""
     if prefs and as_query:
