@@ -288,6 +288,11 @@ def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+
+    def accepted(*_: object) -> None:  # a bad value let through must fail the test, not start a server in it
+        raise AssertionError("the bad value was accepted and serve() was called")
+
+    monkeypatch.setattr("mockserver._server.serve", accepted)
     assert main(["serve", *args]) == 2
     out, err = capsys.readouterr()
     assert out == ""
