@@ -89,6 +89,22 @@ def start(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
     raise AssertionError("the server never became healthy")
 
 
+def shut_down(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so gunicorn stops its workers too; SIGKILL the whole group only if that hangs.
+
+    Killing only the master (as a bare process.kill() did) leaves its workers running, orphaned.
+    The group is signalled while the master is still unreaped, so its id cannot belong to anyone else.
+    """
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
 @pytest.fixture
 def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
     """Start servers; whatever happens in the test, every one of them is stopped."""
@@ -103,9 +119,7 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., S
         yield _launch
     finally:
         for server in started:
-            if server.process.poll() is None:
-                server.process.kill()
-                server.process.wait(timeout=10)
+            shut_down(server.process)
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +128,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.wait(timeout=10)
+        shut_down(running.process)
 
 
 def test_the_banner_prints_the_url_and_a_curl_line_once(server: Server) -> None:
