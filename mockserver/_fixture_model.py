@@ -10,41 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Fault = Literal["reset", "empty", "truncate", "slow"]
-FAULTS: tuple[Fault, ...] = ("reset", "empty", "truncate", "slow")
-LATENCY_KINDS = ("fixed", "uniform", "lognormal")
+from ._faults import FAULT_KINDS, FaultKind, Latency
+
+# Latency and fault values are the fault layer's own types: one parser, one meaning everywhere.
+Fault = FaultKind
+FAULTS = FAULT_KINDS
 NO_BODY: Any = object()  # a stub response without `body`: the mock generates one for the status
-
-
-@dataclass(frozen=True)
-class FixedLatency:
-    ms: float
-
-    def to_plain(self) -> Any:
-        return {"fixed": self.ms}
-
-
-@dataclass(frozen=True)
-class UniformLatency:
-    low_ms: float
-    high_ms: float
-
-    def to_plain(self) -> Any:
-        return {"uniform": [self.low_ms, self.high_ms]}
-
-
-@dataclass(frozen=True)
-class LognormalLatency:
-    median_ms: float
-    p99_ms: float
-
-    def to_plain(self) -> Any:
-        return {"lognormal": {"median": self.median_ms, "p99": self.p99_ms}}
-
-
-Latency = FixedLatency | UniformLatency | LognormalLatency
 
 
 @dataclass(frozen=True)

@@ -7,30 +7,25 @@ fixes a whole file in one round. Sessions and stub bodies are checked against th
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._faults import Latency, parse_latency
 from ._fixture_model import (
     FAULTS,
-    LATENCY_KINDS,
     NO_BODY,
     Fault,
-    FixedLatency,
-    Latency,
-    LognormalLatency,
     SessionKey,
     Stub,
     StubMatch,
     StubResponse,
-    UniformLatency,
     ValueMatcher,
 )
 from ._negotiate import acceptable_codes
 from ._spec import Spec
-from .errors import Problem, suggest
+from .errors import ConfigError, Problem, suggest
 from .validation import schema_violations
 
 Path = tuple[str | int, ...]
@@ -38,11 +33,9 @@ TOP_KEYS = ("sessions", "stubs")
 STUB_KEYS = ("id", "description", "match", "respond", "sequence", "errorRate")
 MATCH_KEYS = ("agentName", "sessionId", "headers")
 RESPONSE_KEYS = ("status", "body", "latency", "fault")
-MAX_LATENCY_MS = 60_000.0  # one minute, the fault layer's own ceiling (the worker timeout sits above it)
 STUB_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:ms)?\s*")
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -77,50 +70,8 @@ def type_name(value: Any) -> str:
     return names.get(type(value), "null" if value is None else f"a {type(value).__name__}")
 
 
-def parse_latency(value: Any) -> Latency:
-    """`250ms`, 250 (ms), {fixed: 250}, {uniform: [100, 300]}, {lognormal: {median: 120, p99: 900}}.
-
-    Raises ValueError saying what is accepted.
-    """
-    if isinstance(value, str):
-        found = _DURATION.fullmatch(value)
-        if not found:
-            raise ValueError(f"{value!r} is not a duration. Valid values: milliseconds like '250ms' or 250.")
-        return FixedLatency(_ms(float(found.group(1)), "latency"))
-    if _is_number(value):
-        return FixedLatency(_ms(value, "latency"))
-    if not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) not in LATENCY_KINDS:
-        kinds = ", ".join(LATENCY_KINDS)
-        got = f"keys {sorted(map(str, value))}" if isinstance(value, Mapping) else type_name(value)
-        raise ValueError(f"expected a duration or a mapping with one of {kinds}; got {got}")
-    kind, spec = next(iter(value.items()))
-    if kind == "fixed":
-        return FixedLatency(_ms(spec, "fixed"))
-    if kind == "uniform":
-        if not isinstance(spec, list) or len(spec) != 2:
-            raise ValueError("uniform takes a list of two numbers [low, high] in milliseconds, like [100, 300]")
-        low, high = _ms(spec[0], "uniform low"), _ms(spec[1], "uniform high")
-        if low > high:
-            raise ValueError(f"uniform low {low:g} is above high {high:g}")
-        return UniformLatency(low, high)
-    if not isinstance(spec, Mapping) or set(spec) != {"median", "p99"}:
-        raise ValueError("lognormal takes {median: ms, p99: ms}, like {median: 120, p99: 900}")
-    median, p99 = _ms(spec["median"], "lognormal median"), _ms(spec["p99"], "lognormal p99")
-    if median <= 0 or p99 < median:
-        raise ValueError(f"lognormal needs 0 < median <= p99; got median {median:g}, p99 {p99:g}")
-    return LognormalLatency(median, p99)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _ms(value: Any, what: str) -> float:
-    if not _is_number(value) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a number of milliseconds, got {type_name(value)}")
-    if not 0 <= value <= MAX_LATENCY_MS:
-        raise ValueError(f"{what} {value:g} ms is out of range. Valid values: 0 to {MAX_LATENCY_MS:g} ms.")
-    return float(value)
 
 
 class FixtureParser:
@@ -334,7 +285,7 @@ class FixtureParser:
         if data.get("latency") is not None:
             try:
                 latency = parse_latency(data["latency"])
-            except ValueError as exc:
+            except ConfigError as exc:
                 report.add((*path, "latency"), str(exc))
         fault = data.get("fault")
         if fault is not None and fault not in FAULTS:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from mockserver import Config, Mock, MockRequest
-from mockserver._fixture_model import FixedLatency, LognormalLatency, Stub, UniformLatency
+from mockserver._faults import FixedLatency, LognormalLatency, UniformLatency
+from mockserver._fixture_model import Stub
 from mockserver._fixture_parse import parse_latency
 from mockserver.validation import default_validator
 
