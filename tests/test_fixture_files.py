@@ -101,8 +101,16 @@ stub:
         ("stubs: [{respond: {status: 200, body: {coldStart: 1}}}]", "stubs[0].respond.body.coldStart", "boolean"),
         ("stubs: [{respond: {fault: rest}}]", "stubs[0].respond.fault", "Did you mean 'reset'?"),
         ("stubs: [{respond: {latency: soon}}]", "stubs[0].respond.latency", "is not a latency"),
-        ("stubs: [{respond: {latency: {uniform: [300, 100]}}}]", "stubs[0].respond.latency", "above high"),
-        ("stubs: [{respond: {latency: {normal: 5}}}]", "stubs[0].respond.latency", "one of fixed, uniform, lognormal"),
+        (
+            "stubs: [{respond: {latency: {uniform: [300, 100]}}}]",
+            "stubs[0].respond.latency",
+            "minimum above its maximum",
+        ),
+        (
+            "stubs: [{respond: {latency: {normal: 5}}}]",
+            "stubs[0].respond.latency",
+            "{fixed: 250}, {uniform: [100, 300]}",
+        ),
         ("stubs: [{respond: {}, errorRate: 1.5}]", "stubs[0].errorRate", "a number from 0 to 1"),
         ("stubs: [{respond: {}, errorRate: true}]", "stubs[0].errorRate", "a number from 0 to 1"),
         ("stubs: [{respond: {}, match: {agentName: {regex: '('}}}]", "stubs[0].match.agentName.regex", "regular"),
