@@ -36,6 +36,25 @@ def banner(base_url: str, spec_base_path: str) -> str:
     )
 
 
+def gunicorn_options(config: Config) -> dict[str, Any]:
+    """The server settings; bench/ serves its ceiling app with these same settings."""
+    return {
+        "bind": f"[{config.host}]:{config.port}" if ":" in config.host else f"{config.host}:{config.port}",
+        "workers": config.workers,
+        "worker_class": "sync",
+        "preload_app": True,
+        "accesslog": None,  # the app writes its own line, without headers
+        "errorlog": "-",
+        "loglevel": "warning",
+        "graceful_timeout": 5,
+        "control_socket_disable": True,
+    }
+
+
+def run_gunicorn(app: Flask, options: dict[str, Any]) -> None:
+    _Gunicorn(app, options).run()
+
+
 def serve(app: Flask, config: Config) -> None:
     """Blocks until SIGINT or SIGTERM; the app is built before forking so every worker shares it."""
     if config.access_log:
@@ -52,16 +71,6 @@ def serve(app: Flask, config: Config) -> None:
         shown = f"[{host}]" if ":" in host else host
         print(banner(f"http://{shown}:{port}", base_path), flush=True)
 
-    options: dict[str, Any] = {
-        "bind": f"[{config.host}]:{config.port}" if ":" in config.host else f"{config.host}:{config.port}",
-        "workers": config.workers,
-        "worker_class": "sync",
-        "preload_app": True,
-        "accesslog": None,  # the app writes its own line, without headers
-        "errorlog": "-",
-        "loglevel": "warning",
-        "when_ready": when_ready,
-        "graceful_timeout": 5,
-        "control_socket_disable": True,
-    }
-    _Gunicorn(app, options).run()
+    options = gunicorn_options(config)
+    options["when_ready"] = when_ready
+    run_gunicorn(app, options)
