@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._json import dumps
 from ._negotiate import Negotiation
 from ._session import error_message, rng_for, session_values
 from ._spec import MediaType, Operation, Spec
@@ -27,7 +27,7 @@ PROVIDERS: dict[str, Provider] = {"SessionResponse": _session, "ErrorResponse": 
 
 
 def encode(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return dumps(value)  # compact JSON, byte-identical to json.dumps(value, separators=(",", ":"))
 
 
 class BodyFactory:
