@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 
 from ._admin import admin_blueprint
 from ._config import Config
+from ._environ import EnvironHeaders
 from ._pipeline import Mock, MockRequest
 
 access_log = logging.getLogger("mockserver.access")
@@ -25,14 +26,16 @@ def create_app(config: Config | None = None) -> Flask:
 
     def dispatch(path: str) -> Response:
         started = time.perf_counter()
-        raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        environ = request.environ
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         raw_path = raw_uri.split("?", 1)[0] if raw_uri else quote(request.path)
         result = mock.handle(
             MockRequest(
-                method=request.method,
+                method=method,
                 path=raw_path,
-                query=request.args.to_dict(flat=True),
-                headers={k.lower(): v for k, v in request.headers.items()},
+                query=request.args.to_dict(flat=True) if environ.get("QUERY_STRING") else {},
+                headers=EnvironHeaders(environ),
             )
         )
         response = Response(
@@ -40,9 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
         )
         if mock.config.access_log:
             # Never the headers: the Authorization header carries the user's key.
-            access_log.info(
-                "%s %s %d %.1fms", request.method, raw_path, result.status, (time.perf_counter() - started) * 1000
-            )
+            access_log.info("%s %s %d %.1fms", method, raw_path, result.status, (time.perf_counter() - started) * 1000)
         return response
 
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
