@@ -1,7 +1,7 @@
 """The ceiling: a Flask endpoint that returns precomputed bytes, served with the mock's own gunicorn settings.
 
 Whatever the mock does beyond this (routing, auth, negotiation, generation, JSON, the access log) is its cost.
-Usage: python bench/ceiling.py --size BYTES  (prints `ceiling listening on http://127.0.0.1:PORT`)
+Usage: python bench/ceiling.py --size BYTES [serve flags]  (prints `ceiling listening on http://127.0.0.1:PORT`)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from mockserver import Config
+from mockserver._cli import add_config_options, config_from_args
 from mockserver._server import gunicorn_options, run_gunicorn
 
 
@@ -36,9 +36,9 @@ def ceiling_app(size: int) -> Flask:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, required=True, help="body size in bytes (the mock's mean body)")
-    parser.add_argument("--port", type=int, default=0)
+    add_config_options(parser)  # the flags of `pipecat-mock serve`: the bench gives both the same (by default none)
     args = parser.parse_args()
-    options = gunicorn_options(Config(port=args.port))  # the defaults of `pipecat-mock serve`
+    options = gunicorn_options(config_from_args(args))
 
     def when_ready(server: Any) -> None:
         host, port = server.LISTENERS[0].sock.getsockname()[:2]

@@ -63,7 +63,13 @@ def main() -> None:
 
     print(
         json.dumps(
-            {"requests": len(ordered), "seconds": elapsed, "p50_ms": pct(0.50), "p99_ms": pct(0.99), "errors": len(errors)}
+            {
+                "requests": len(ordered),
+                "seconds": elapsed,
+                "p50_ms": pct(0.50),
+                "p99_ms": pct(0.99),
+                "errors": len(errors),
+            }
         )
     )
 

@@ -8,10 +8,13 @@ the same run mean something. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import http.client
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -40,6 +43,7 @@ class Side:
     name: str
     url: str  # base URL, e.g. http://127.0.0.1:4711
     prefix: str  # path up to the session id
+    pgid: int  # the server's process group: its CPU time is read from /proc
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,13 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float = float("nan")  # server CPU time (all its processes) per request: robust to a busy machine
+
+
+@dataclass(frozen=True)
+class Server:
+    ready: str  # what the readiness pattern matched (the URL), or ""
+    pgid: int
 
 
 # --- processes -----------------------------------------------------------------------------------------------
@@ -59,7 +70,7 @@ def _clean_env() -> dict[str, str]:
 
 
 @contextmanager
-def started(cmd: list[str], ready: re.Pattern[str] | None, timeout: float, name: str) -> Iterator[str]:
+def started(cmd: list[str], ready: re.Pattern[str] | None, timeout: float, name: str) -> Iterator[Server]:
     """Start `cmd` in its own process group and always stop it; yield the first match of `ready` in its output.
 
     Output goes to a temporary file, never a pipe: a server that logs every request must not block on us.
@@ -71,7 +82,7 @@ def started(cmd: list[str], ready: re.Pattern[str] | None, timeout: float, name:
                 cmd, stdout=out, stderr=subprocess.STDOUT, env=_clean_env(), cwd=ROOT, start_new_session=True
             )
         try:
-            yield _wait_for_line(proc, ready, timeout, name, log) if ready else ""
+            yield Server(_wait_for_line(proc, ready, timeout, name, log) if ready else "", proc.pid)
         finally:
             _stop(proc)
 
@@ -103,10 +114,22 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             continue
-    try:  # workers or node children left behind by a dead leader
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # children left behind by a dead leader
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in the group (Linux /proc; NaN elsewhere)."""
+    total, found = 0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:  # fields after "pid (comm)": state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+            found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else float("nan")
 
 
 def free_port() -> int:
@@ -116,10 +139,10 @@ def free_port() -> int:
         return port
 
 
-def mock_command() -> list[str]:
+def mock_command(server_flags: list[str]) -> list[str]:
     script = Path(sys.executable).with_name("pipecat-mock")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
-    return [*base, "serve", "--port", "0"]
+    return [*base, "serve", "--port", "0", *server_flags]
 
 
 # --- plain HTTP helpers ----------------------------------------------------------------------------------------
@@ -194,6 +217,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=1000, help="requests that measure the mock's mean body size")
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto", help="auto: wrk if installed")
     p.add_argument("--no-prism", action="store_true", help="skip Stoplight Prism even if npm is installed")
+    p.add_argument(
+        "--server-flags",
+        default="",
+        help="extra `serve` flags for the mock and the ceiling alike, to compare settings (default: none)",
+    )
     p.add_argument("--smoke", action="store_true", help="a seconds-long run that only proves the script works")
     args = p.parse_args(argv)
     if args.smoke:
@@ -210,8 +238,8 @@ def start_prism(stack: ExitStack, name: str, dynamic: bool) -> Side:
     port = free_port()
     # -v warn: Prism at its best; at its default level it logs several lines per request.
     cmd = ["npx", "-y", PRISM_PACKAGE, "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port), "-v", "warn"]
-    stack.enter_context(started([*cmd, "-d"] if dynamic else cmd, None, 0, name))
-    side = Side(name, f"http://127.0.0.1:{port}", PRISM_PREFIX)
+    server = stack.enter_context(started([*cmd, "-d"] if dynamic else cmd, None, 0, name))
+    side = Side(name, f"http://127.0.0.1:{port}", PRISM_PREFIX, server.pgid)
     wait_until_serving(side, 180)  # npx may first fetch Prism from the npm registry
     return side
 
@@ -222,14 +250,17 @@ def run(args: argparse.Namespace) -> int:
         if args.client == "wrk"
         else (lambda s: load_python(s, args.seconds, args.connections))
     )
+    flags = shlex.split(args.server_flags)
     with ExitStack() as stack:
-        url = stack.enter_context(started(mock_command(), re.compile(r"listening on (http://\S+?)\s"), 60, "mock"))
-        mock = Side("mock", url, MOCK_PREFIX)
+        ready = re.compile(r"listening on (http://\S+?)\s")
+        server = stack.enter_context(started(mock_command(flags), ready, 60, "mock"))
+        url = server.ready
+        mock = Side("mock", url, MOCK_PREFIX, server.pgid)
         size = mean_body_size(mock, args.samples)
-        print(f"mock: `{' '.join(mock_command()[-3:])}` at {url}; mean body {size} bytes over {args.samples} ids")
-        ceiling_cmd = [sys.executable, str(HERE / "ceiling.py"), "--size", str(size)]
-        ceiling_url = stack.enter_context(started(ceiling_cmd, re.compile(r"listening on (http://\S+)"), 60, "ceiling"))
-        sides = [mock, Side("ceiling", ceiling_url, MOCK_PREFIX)]
+        print(f"mock: `{' '.join(mock_command(flags)[1:])}` at {url}; mean body {size} bytes over {args.samples} ids")
+        ceiling_cmd = [sys.executable, str(HERE / "ceiling.py"), "--size", str(size), "--port", "0", *flags]
+        ceiling = stack.enter_context(started(ceiling_cmd, re.compile(r"listening on (http://\S+)"), 60, "ceiling"))
+        sides = [mock, Side("ceiling", ceiling.ready, MOCK_PREFIX, ceiling.pgid)]
         if args.no_prism:
             print("prism: skipped (--no-prism)")
         elif not shutil.which("npx"):
@@ -251,23 +282,27 @@ def run(args: argparse.Namespace) -> int:
         for round_no in range(args.rounds):
             order = sides[round_no % len(sides) :] + sides[: round_no % len(sides)]
             for side in order:
+                cpu_before = group_cpu_seconds(side.pgid)
                 r = load(side)
+                cpu = group_cpu_seconds(side.pgid) - cpu_before
+                r = dataclasses.replace(r, cpu_us=cpu / (r.rps * args.seconds) * 1e6 if r.rps else float("nan"))
                 results[side.name].append(r)
                 print(
                     f"  round {round_no + 1} {side.name:<14} {r.rps:9,.0f} req/s  p50 {r.p50_ms:7.2f} ms"
-                    f"  p99 {r.p99_ms:7.2f} ms  errors {r.errors}",
+                    f"  p99 {r.p99_ms:7.2f} ms  server CPU {r.cpu_us:6.0f} us/req  errors {r.errors}",
                     flush=True,
                 )
     return report(results)
 
 
 def report(results: dict[str, list[Result]]) -> int:
-    print(f"\n{'side':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  (medians over rounds)")
+    print(f"\n{'side':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}  (medians over rounds)")
     for name, rs in results.items():
         rps = statistics.median(r.rps for r in rs)
         p50 = statistics.median(r.p50_ms for r in rs)
         p99 = statistics.median(r.p99_ms for r in rs)
-        print(f"{name:<14} {rps:9,.0f} {p50:8.2f} {p99:8.2f}")
+        cpu = statistics.median(r.cpu_us for r in rs)
+        print(f"{name:<14} {rps:9,.0f} {p50:8.2f} {p99:8.2f} {cpu:11.0f}")
     mock = results["mock"]
     print()
     for other in results:

@@ -30,6 +30,7 @@ class Config:
     mode: str = "dynamic"
     api_keys: tuple[Secret, ...] = ()
     access_log: bool = True
+    threads: int = 1
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -38,6 +39,8 @@ class Config:
             raise ConfigError(f"port {self.port} is out of range. Valid values: 0 (any free port) to 65535.")
         if self.workers < 1:
             raise ConfigError(f"workers {self.workers} is too small. Valid values: 1 or more.")
+        if self.threads < 1:
+            raise ConfigError(f"threads {self.threads} is too small. Valid values: 1 or more.")
         if any(not isinstance(k, Secret) for k in self.api_keys):
             object.__setattr__(
                 self, "api_keys", tuple(k if isinstance(k, Secret) else Secret(k) for k in self.api_keys)
@@ -117,6 +120,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("--host", "host", str, "Interface to listen on.", "HOST"),
     Option("--port", "port", _parse_int, "Port to listen on; 0 picks a free port and prints it.", "PORT"),
     Option("--workers", "workers", _parse_int, "Worker processes (default: CPU count, at most 4).", "N"),
+    Option("--threads", "threads", _parse_int, "Threads per worker; 1 runs gunicorn's sync worker.", "N"),
     Option("--seed", "seed", _parse_int, "Seed of the generated data set; same seed, same bodies.", "N"),
     Option("--mode", "mode", _parse_mode, "dynamic: generated bodies; example: the spec's own examples.", "MODE"),
     Option("--api-key", "api_keys", Secret, "Accept only this bearer token (repeatable); default: any.", "KEY", True),

@@ -41,7 +41,8 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
     return {
         "bind": f"[{config.host}]:{config.port}" if ":" in config.host else f"{config.host}:{config.port}",
         "workers": config.workers,
-        "worker_class": "sync",
+        "worker_class": "sync" if config.threads == 1 else "gthread",
+        "threads": config.threads,
         "preload_app": True,
         "accesslog": None,  # the app writes its own line, without headers
         "errorlog": "-",
