@@ -10,7 +10,7 @@ import hashlib
 import math
 import random
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from
 
@@ -32,6 +32,25 @@ def rng_for(*parts: object) -> random.Random:
     """An independent generator for these parts: no state is shared between requests or processes."""
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return random.Random(int.from_bytes(digest, "big"))
+
+
+def lazy_rng_for(*parts: object) -> random.Random:
+    """`rng_for(*parts)`, seeded only if drawn from: the walker's fill generator usually is not (the realism
+    layer provides every field), and hashing plus seeding a Mersenne Twister costs ~5 us per request."""
+    return cast(random.Random, _LazyRandom(parts))
+
+
+class _LazyRandom:
+    __slots__ = ("_parts", "_rng")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self._parts = parts
+        self._rng: random.Random | None = None
+
+    def __getattr__(self, name: str) -> Any:  # only for names not on this class: the generator's methods
+        if self._rng is None:
+            self._rng = rng_for(*self._parts)
+        return getattr(self._rng, name)
 
 
 @lru_cache(maxsize=4096)
@@ -126,8 +145,10 @@ def _timeseries(rng: random.Random, start_ms: int, end_ms: int) -> list[dict[str
             z_cpu, z_memory = _cos(x2pi) * g2rad, _sin(x2pi) * g2rad
         else:
             z_cpu, z_memory, gauss_next = gauss_next, _cos(x2pi) * g2rad, _sin(x2pi) * g2rad
-        cpu += int(0 + z_cpu * 12)
-        memory = max(_MIN_MEMORY, memory + growth + int(0 + z_memory * _MEMORY_SIGMA))
+        cpu += int(z_cpu * 12)  # gauss returns 0 + z * sigma: the same float
+        memory += growth + int(z_memory * _MEMORY_SIGMA)
+        if memory < _MIN_MEMORY:
+            memory = _MIN_MEMORY
         append({"t": t, "c": cpu if cpu > 5 else 5, "m": memory})
     rng.gauss_next = gauss_next  # type: ignore[attr-defined]
     return samples

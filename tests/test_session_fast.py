@@ -68,3 +68,15 @@ def test_timeseries_over_many_seeds_covers_rare_draws() -> None:
     for seed in range(200):
         fast, slow = random.Random(seed), random.Random(seed)
         assert _timeseries(fast, 1_000_500, 2_200_500) == reference_timeseries(slow, 1_000_500, 2_200_500)
+
+
+def test_lazy_rng_draws_exactly_like_rng_for() -> None:
+    from mockserver._session import lazy_rng_for, rng_for
+
+    lazy, eager = lazy_rng_for(7, "fill", "op", 200, "agent"), rng_for(7, "fill", "op", 200, "agent")
+    assert [lazy.random(), lazy.randint(0, 9), lazy.getrandbits(128), lazy.choice("abc")] == [
+        eager.random(),
+        eager.randint(0, 9),
+        eager.getrandbits(128),
+        eager.choice("abc"),
+    ]
