@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import _security
 from ._bodies import BodyFactory, encode
 from ._config import Config
-from ._negotiate import negotiate, parse_preferences
+from ._negotiate import Negotiation, negotiate, parse_preferences
 from ._request_check import ParameterChecker
 from ._routing import MethodNotAllowed, RouteNotFound, Router
 from ._spec import Spec, load_spec
@@ -45,6 +45,8 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.bodies = BodyFactory(self.spec)
+        # Negotiations depend only on the operation, the preferences and the config: the same few every request.
+        self._negotiations: dict[tuple[object, ...], Negotiation] = {}
 
     def handle(self, request: MockRequest) -> MockResponse:
         route = self.router.match(request.method, request.path)
@@ -64,13 +66,12 @@ class Mock:
 
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
-            neg = negotiate(
-                route.operation,
-                prefs,
-                self.config.mode,
-                self.config.seed,
-                self.params.problem(route.operation, route.path_params),
-            )
+            problem = self.params.problem(route.operation, route.path_params)
+            key = (route.operation.operation_id, prefs, self.config.mode, self.config.seed)
+            cached = None if problem else self._negotiations.get(key)
+            neg = cached or negotiate(route.operation, prefs, self.config.mode, self.config.seed, problem)
+            if not problem and not cached and len(self._negotiations) < 512:  # bounded: __seed=N varies freely
+                self._negotiations[key] = neg
         except PreferenceError as exc:
             return self.error(422, str(exc))
 

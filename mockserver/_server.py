@@ -65,6 +65,12 @@ def serve(app: Flask, config: Config) -> None:
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
+        # This process only serves: skip the per-record caller lookup and thread/process fields that the
+        # "%(message)s" line never shows (the logging HOWTO's optimisations); ~2 of the line's ~7 us.
+        logging._srcfile = None
+        logging.logThreads = False
+        logging.logProcesses = False
+        logging.logMultiprocessing = False
     base_path = app.extensions["pipecat_mock"].spec.base_path
 
     def when_ready(server: Any) -> None:
