@@ -17,3 +17,9 @@ def test_threads_choose_the_gunicorn_worker_class() -> None:
 def test_threads_below_one_are_refused_with_the_accepted_values() -> None:
     with pytest.raises(ConfigError, match="Valid values: 1 or more"):
         Config(threads=0)
+
+
+def test_default_is_the_measured_fast_setting() -> None:
+    # bench/ chose it: gthread (keep-alive; a delayed answer blocks one thread, not a worker).
+    options = gunicorn_options(Config())
+    assert (options["worker_class"], options["threads"]) == ("gthread", 8)
