@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from urllib.parse import quote
 
 from flask import Flask, Response, request
 
+from . import _access_log
 from ._admin import admin_blueprint
 from ._config import Config
 from ._environ import EnvironHeaders
 from ._pipeline import Mock, MockRequest
 
-access_log = logging.getLogger("mockserver.access")
+access_log = _access_log.access_log
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
@@ -42,8 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
             result.body, status=result.status, headers=list(result.headers), content_type=result.media_type
         )
         if mock.config.access_log:
-            # Never the headers: the Authorization header carries the user's key.
-            access_log.info("%s %s %d %.1fms", method, raw_path, result.status, (time.perf_counter() - started) * 1000)
+            _access_log.record(method, raw_path, result.status, (time.perf_counter() - started) * 1000)
         return response
 
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
