@@ -234,14 +234,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_prism(stack: ExitStack, name: str, dynamic: bool) -> Side:
+def start_prism(stack: ExitStack, name: str, dynamic: bool, quiet: bool) -> Side:
     port = free_port()
-    # -v warn: Prism at its best; at its default level it logs several lines per request.
-    cmd = ["npx", "-y", PRISM_PACKAGE, "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port), "-v", "warn"]
+    cmd = ["npx", "-y", PRISM_PACKAGE, "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port)]
+    # At its default level (as users run it) Prism logs several lines per request; -v warn is Prism at its best.
+    cmd += ["-v", "warn"] if quiet else []
     server = stack.enter_context(started([*cmd, "-d"] if dynamic else cmd, None, 0, name))
     side = Side(name, f"http://127.0.0.1:{port}", PRISM_PREFIX, server.pgid)
     wait_until_serving(side, 180)  # npx may first fetch Prism from the npm registry
     return side
+
+
+PRISM_SIDES = (  # name, dynamic, quiet
+    ("prism-static", False, False),
+    ("prism-static-quiet", False, True),
+    ("prism-dynamic", True, False),
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -267,8 +275,8 @@ def run(args: argparse.Namespace) -> int:
             print("prism: skipped (npm/npx is not installed)")
         else:
             try:
-                sides.append(start_prism(stack, "prism-static", dynamic=False))
-                sides.append(start_prism(stack, "prism-dynamic", dynamic=True))
+                for name, dynamic, quiet in PRISM_SIDES:
+                    sides.append(start_prism(stack, name, dynamic, quiet))
             except (RuntimeError, OSError) as exc:
                 print(f"prism: skipped ({str(exc).splitlines()[0]})")
         print(f"client: {args.client}, {args.connections} connections, {args.seconds:g}s per run, {args.rounds} rounds")
@@ -288,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
                 r = dataclasses.replace(r, cpu_us=cpu / (r.rps * args.seconds) * 1e6 if r.rps else float("nan"))
                 results[side.name].append(r)
                 print(
-                    f"  round {round_no + 1} {side.name:<14} {r.rps:9,.0f} req/s  p50 {r.p50_ms:7.2f} ms"
+                    f"  round {round_no + 1} {side.name:<19} {r.rps:9,.0f} req/s  p50 {r.p50_ms:7.2f} ms"
                     f"  p99 {r.p99_ms:7.2f} ms  server CPU {r.cpu_us:6.0f} us/req  errors {r.errors}",
                     flush=True,
                 )
@@ -296,13 +304,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(results: dict[str, list[Result]]) -> int:
-    print(f"\n{'side':<14} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}  (medians over rounds)")
+    print(f"\n{'side':<19} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}  (medians over rounds)")
     for name, rs in results.items():
         rps = statistics.median(r.rps for r in rs)
         p50 = statistics.median(r.p50_ms for r in rs)
         p99 = statistics.median(r.p99_ms for r in rs)
         cpu = statistics.median(r.cpu_us for r in rs)
-        print(f"{name:<14} {rps:9,.0f} {p50:8.2f} {p99:8.2f} {cpu:11.0f}")
+        print(f"{name:<19} {rps:9,.0f} {p50:8.2f} {p99:8.2f} {cpu:11.0f}")
     mock = results["mock"]
     print()
     for other in results:
@@ -310,7 +318,9 @@ def report(results: dict[str, list[Result]]) -> int:
             continue
         # Paired per round (the same minute of a noisy machine), then the median.
         ratio = statistics.median(m.rps / o.rps for m, o in zip(mock, results[other], strict=True))
-        print(f"mock / {other:<14} {ratio:6.2f}x" + ("  (goal >= 0.70)" if other == "ceiling" else ""))
+        cpu = statistics.median(o.cpu_us / m.cpu_us for m, o in zip(mock, results[other], strict=True))
+        goal = "  (goal >= 0.70)" if other == "ceiling" else ""
+        print(f"mock / {other:<19} req/s {ratio:5.2f}x   CPU per request: {other} / mock {cpu:5.2f}x{goal}")
     failed = {name: sum(r.errors for r in rs) for name, rs in results.items()}
     if any(failed.values()):
         print(f"\nERRORS (non-2xx, timeouts or socket errors): {failed}")

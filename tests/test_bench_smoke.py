@@ -32,4 +32,4 @@ def test_bench_smoke_runs_mock_and_ceiling_side_by_side() -> None:
         found = re.search(rf"^{side}\s+([\d,]+)\s+[\d.]+\s+[\d.]+", out, re.MULTILINE)
         assert found, out
         assert int(found.group(1).replace(",", "")) > 0, out
-    assert re.search(r"mock / ceiling\s+[\d.]+x", out), out
+    assert re.search(r"mock / ceiling\s+req/s\s+[\d.]+x", out), out
