@@ -160,8 +160,8 @@ def _percentile(sorted_values: list[int], q: float) -> int:
 
 
 def _metrics(rng: random.Random, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
-    cpu = sorted(s["c"] for s in samples)
-    mem = sorted(s["m"] for s in samples)
+    cpu = sorted([s["c"] for s in samples])
+    mem = sorted([s["m"] for s in samples])
     return {
         "id": uuid4_from(rng),
         "sessionId": session_id,
