@@ -31,7 +31,7 @@ class Config:
     api_keys: tuple[Secret, ...] = ()
     access_log: bool = True
     # gthread with 8 threads per worker: keep-alive, and a delayed answer does not block the worker.
-    # Measured in bench/ against sync (1): same CPU per request, 2-4x the requests/s under wrk (README).
+    # Measured in bench/ against sync (1): same CPU per request, up to 4x the requests/s under wrk (README).
     threads: int = 8
 
     def __post_init__(self) -> None:
