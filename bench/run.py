@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +59,7 @@ class Result:
 class Server:
     ready: str  # what the readiness pattern matched (the URL), or ""
     pgid: int
+    proc: subprocess.Popen[bytes]
 
 
 # --- processes -----------------------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def started(cmd: list[str], ready: re.Pattern[str] | None, timeout: float, name:
                 cmd, stdout=out, stderr=subprocess.STDOUT, env=_clean_env(), cwd=ROOT, start_new_session=True
             )
         try:
-            yield Server(_wait_for_line(proc, ready, timeout, name, log) if ready else "", proc.pid)
+            yield Server(_wait_for_line(proc, ready, timeout, name, log) if ready else "", proc.pid, proc)
         finally:
             _stop(proc)
 
@@ -169,9 +170,11 @@ def mean_body_size(side: Side, samples: int) -> int:
     return round(statistics.mean(sizes))
 
 
-def wait_until_serving(side: Side, timeout: float) -> None:
+def wait_until_serving(side: Side, timeout: float, alive: Callable[[], bool] = lambda: True) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"{side.name} exited before it answered")
         try:
             if get(side.url, f"{side.prefix}{uuid.uuid4()}", timeout=2)[0] == 200:
                 return
@@ -241,7 +244,7 @@ def start_prism(stack: ExitStack, name: str, dynamic: bool, quiet: bool) -> Side
     cmd += ["-v", "warn"] if quiet else []
     server = stack.enter_context(started([*cmd, "-d"] if dynamic else cmd, None, 0, name))
     side = Side(name, f"http://127.0.0.1:{port}", PRISM_PREFIX, server.pgid)
-    wait_until_serving(side, 180)  # npx may first fetch Prism from the npm registry
+    wait_until_serving(side, 180, lambda: server.proc.poll() is None)  # npx may first fetch Prism from npm
     return side
 
 
