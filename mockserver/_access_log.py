@@ -22,12 +22,13 @@ def write_to(fd: int | None) -> None:
     _direct_fd = fd
 
 
-def record(method: str, path: str, status: int, milliseconds: float) -> None:
+def record(method: str, path: str, status: int, milliseconds: float, suffix: str = "") -> None:
+    """`suffix`: anything after the milliseconds, with its leading space (the faults applied)."""
     fd = _direct_fd
     if fd is None:
-        access_log.info("%s %s %d %.1fms", method, path, status, milliseconds)
+        access_log.info("%s %s %d %.1fms%s", method, path, status, milliseconds, suffix)
         return
-    data = f"{method} {path} {status} {milliseconds:.1f}ms\n".encode("utf-8", "backslashreplace")
+    data = f"{method} {path} {status} {milliseconds:.1f}ms{suffix}\n".encode("utf-8", "backslashreplace")
     try:
         while data:
             data = data[os.write(fd, data) :]

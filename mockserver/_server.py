@@ -48,6 +48,7 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
         "errorlog": "-",
         "loglevel": "warning",
         "graceful_timeout": 5,
+        "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
         "control_socket_disable": True,
     }
 
