@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from urllib.parse import quote, urlsplit
 
@@ -10,13 +9,15 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
+from . import _access_log
 from ._admin import ADMIN_PREFIX, admin_blueprint
 from ._config import Config
+from ._environ import EnvironHeaders
 from ._fault_shell import faulty_stream
 from ._pipeline import Mock, MockRequest
 from .errors import ConfigError
 
-access_log = logging.getLogger("mockserver.access")
+access_log = _access_log.access_log
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
@@ -35,14 +36,16 @@ def create_app(config: Config | None = None) -> Flask:
 
     def dispatch(path: str) -> Response:
         started = time.perf_counter()
-        raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        environ = request.environ
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         raw_path = _raw_path(raw_uri) if raw_uri else quote(request.path)
         result = mock.handle(
             MockRequest(
-                method=request.method,
+                method=method,
                 path=raw_path,
-                query=request.args.to_dict(flat=True),
-                headers={k.lower(): v for k, v in request.headers.items()},
+                query=request.args.to_dict(flat=True) if environ.get("QUERY_STRING") else {},
+                headers=EnvironHeaders(environ),
             )
         )
         response = Response(
@@ -56,15 +59,8 @@ def create_app(config: Config | None = None) -> Flask:
             else:
                 response.headers["Content-Length"] = str(length)
         if mock.config.access_log:
-            # Never the headers: the Authorization header carries the user's key.
-            access_log.info(
-                "%s %s %d %.1fms%s",
-                request.method,
-                raw_path,
-                result.status,
-                (time.perf_counter() - started) * 1000,
-                "" if result.faults.sequence < 0 else " " + result.faults.describe(),
-            )
+            suffix = "" if result.faults.sequence < 0 else " " + result.faults.describe()
+            _access_log.record(method, raw_path, result.status, (time.perf_counter() - started) * 1000, suffix)
         return response
 
     def http_error(exc: HTTPException) -> Response:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._json import dumps
 from ._negotiate import Negotiation
-from ._session import error_message, rng_for, session_values
+from ._session import error_message, lazy_rng_for, session_values
 from ._spec import MediaType, Operation, Spec
 from ._walker import MISSING, Generator, compile_schema
 
@@ -27,7 +27,7 @@ PROVIDERS: dict[str, Provider] = {"SessionResponse": _session, "ErrorResponse": 
 
 
 def encode(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return dumps(value)  # compact JSON, byte-identical to json.dumps(value, separators=(",", ":"))
 
 
 class BodyFactory:
@@ -54,11 +54,11 @@ class BodyFactory:
         walker = self._walkers[(operation.operation_id, response.status, media.name)]  # type: ignore[union-attr]
         provider = PROVIDERS.get(media.schema_name or "")
         provided = provider(neg, params, media) if provider else MISSING
-        return walker(rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values()), provided)
+        return walker(lazy_rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values()), provided)
 
     def error(self, status: int, message: str) -> Any:
         """An ErrorResponse-shaped body for statuses the mock answers itself (401, 404, 405, 422)."""
         values = {"error": message, "code": str(status)}
         if self._error_walker is None:
             return values
-        return self._error_walker(rng_for("error", status, message), values)
+        return self._error_walker(lazy_rng_for("error", status, message), values)

@@ -35,6 +35,9 @@ class Preferences:
     delay: Latency | None = None
 
 
+_NONE = Preferences()
+
+
 @dataclass(frozen=True)
 class Negotiation:
     status: int
@@ -47,6 +50,8 @@ class Negotiation:
 
 def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferences:
     """Raise PreferenceError (answered 422) for anything the mock cannot honour, saying what it accepts."""
+    if not query and (prefer is None or not prefer.strip()):
+        return _NONE  # most requests state no preference
     if prefer is not None and prefer.strip():
         raw = _parse_prefer_header(prefer)
         where = "Prefer header"

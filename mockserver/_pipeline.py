@@ -53,6 +53,8 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.bodies = BodyFactory(self.spec)
+        # Negotiations depend only on the operation, the preferences and the config: the same few every request.
+        self._negotiations: dict[tuple[object, ...], Negotiation] = {}
         self.requests = RequestCounter()  # numbers requests for seeded faults; shared by forked workers
         self.global_faults = FaultSettings(config.latency, config.error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
@@ -93,7 +95,11 @@ class Mock:
             problem = "Session not found"
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
-            neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed, problem)
+            key = (route.operation.operation_id, prefs, self.config.mode, self.config.seed)
+            cached = None if problem else self._negotiations.get(key)
+            neg = cached or negotiate(route.operation, prefs, self.config.mode, self.config.seed, problem)
+            if not problem and not cached and len(self._negotiations) < 512:  # bounded: __seed=N varies freely
+                self._negotiations[key] = neg
         except PreferenceError as exc:
             return self.error(422, str(exc))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import logging
 import signal
 import socket
 import sys
@@ -12,6 +11,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from . import _access_log
 from ._config import Config
 from .errors import ConfigError
 
@@ -45,15 +45,37 @@ def _graceful_sigint(worker: Any) -> None:
     signal.signal(signal.SIGINT, worker.handle_exit)
 
 
+def gunicorn_options(config: Config) -> dict[str, Any]:
+    """The server settings; bench/ serves its ceiling app with these same settings."""
+    return {
+        "bind": f"[{config.host}]:{config.port}" if ":" in config.host else f"{config.host}:{config.port}",
+        "workers": config.workers,
+        "worker_class": "sync" if config.threads == 1 else "gthread",
+        "threads": config.threads,
+        "preload_app": True,
+        "accesslog": None,  # the app writes its own line, without headers
+        "errorlog": "-",
+        "loglevel": "warning",
+        "post_worker_init": _graceful_sigint,
+        "graceful_timeout": 5,
+        "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
+        "control_socket_disable": True,
+        # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with
+        # its own text/html error; a mock should let them reach the pipeline, which answers JSON.
+        "limit_request_line": 0,  # 0: up to 1 MiB in gunicorn
+        "limit_request_field_size": 64 * 1024,
+    }
+
+
+def run_gunicorn(app: Flask, options: dict[str, Any]) -> None:
+    _Gunicorn(app, options).run()
+
+
 def serve(app: Flask, config: Config) -> None:
     """Blocks until SIGINT or SIGTERM; the app is built before forking so every worker shares it."""
     if config.access_log:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access = logging.getLogger("mockserver.access")
-        access.addHandler(handler)
-        access.setLevel(logging.INFO)
-        access.propagate = False
+        sys.stderr.flush()
+        _access_log.write_to(sys.stderr.fileno())  # one write per line, without the logging machinery
     base_path = app.extensions["pipecat_mock"].spec.base_path
 
     def when_ready(server: Any) -> None:
@@ -64,26 +86,10 @@ def serve(app: Flask, config: Config) -> None:
         shown = f"[{host}]" if ":" in host else host
         print(banner(f"http://{shown}:{port}", base_path), flush=True)
 
-    options: dict[str, Any] = {
-        "bind": f"[{config.host}]:{config.port}" if ":" in config.host else f"{config.host}:{config.port}",
-        "workers": config.workers,
-        "worker_class": "sync",
-        "preload_app": True,
-        "accesslog": None,  # the app writes its own line, without headers
-        "errorlog": "-",
-        "loglevel": "warning",
-        "when_ready": when_ready,
-        "post_worker_init": _graceful_sigint,
-        "graceful_timeout": 5,
-        "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
-        "control_socket_disable": True,
-        # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with
-        # its own text/html error; a mock should let them reach the pipeline, which answers JSON.
-        "limit_request_line": 0,  # 0: up to 1 MiB in gunicorn
-        "limit_request_field_size": 64 * 1024,
-    }
+    options = gunicorn_options(config)
+    options["when_ready"] = when_ready
     check_bindable(config.host, config.port)
-    _Gunicorn(app, options).run()
+    run_gunicorn(app, options)
 
 
 def check_bindable(host: str, port: int) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import random
 import time
-import uuid
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 MISSING: Any = object()
@@ -189,11 +189,28 @@ _FORMATS: dict[str, Callable[[random.Random], str]] = {
     "byte": lambda rng: base64.b64encode(rng.getrandbits(96).to_bytes(12, "big")).decode(),
 }
 
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
+
 
 def uuid4_from(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """`str(uuid.UUID(int=rng.getrandbits(128), version=4))` without building the UUID object (hot path)."""
+    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(days: int) -> str:
+    return time.strftime("%Y-%m-%dT", time.gmtime(days * 86_400))
 
 
 def iso_ms(epoch_ms: int) -> str:
-    """RFC 3339 UTC with milliseconds, as the real API writes them: 2025-10-22T08:39:20.000Z."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_ms // 1000)) + f".{epoch_ms % 1000:03d}Z"
+    """RFC 3339 UTC with milliseconds, as the real API writes them: 2025-10-22T08:39:20.000Z.
+
+    The date part is cached per day and the time of day is plain arithmetic: strftime was a hot spot.
+    """
+    seconds, millis = divmod(epoch_ms, 1000)
+    days, of_day = divmod(seconds, 86_400)
+    hours, of_hour = divmod(of_day, 3_600)
+    minutes, secs = divmod(of_hour, 60)
+    return f"{_iso_day(days)}{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}Z"

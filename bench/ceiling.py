@@ -1,0 +1,52 @@
+"""The ceiling: a Flask endpoint that returns precomputed bytes, served with the mock's own gunicorn settings.
+
+Whatever the mock does beyond this (routing, auth, negotiation, generation, JSON, the access log) is its cost.
+Usage: python bench/ceiling.py --size BYTES [serve flags]  (prints `ceiling listening on http://127.0.0.1:PORT`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from flask import Flask, Response
+
+from mockserver._cli import add_config_options, config_from_args
+from mockserver._server import gunicorn_options, run_gunicorn
+
+
+def body_of_size(size: int) -> bytes:
+    """A JSON object of exactly `size` bytes (at least the 12 of the empty padding)."""
+    frame = len(json.dumps({"pad": ""}, separators=(",", ":")))
+    return json.dumps({"pad": "x" * max(0, size - frame)}, separators=(",", ":")).encode()
+
+
+def ceiling_app(size: int) -> Flask:
+    app = Flask("ceiling")
+    body = body_of_size(size)
+
+    @app.route("/<path:path>")
+    def fixed(path: str) -> Response:
+        return Response(body, content_type="application/json")
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, required=True, help="body size in bytes (the mock's mean body)")
+    add_config_options(parser)  # the flags of `pipecat-mock serve`: the bench gives both the same (by default none)
+    args = parser.parse_args()
+    options = gunicorn_options(config_from_args(args))
+
+    def when_ready(server: Any) -> None:
+        host, port = server.LISTENERS[0].sock.getsockname()[:2]
+        print(f"ceiling listening on http://{host}:{port}", flush=True)
+
+    options["when_ready"] = when_ready
+    run_gunicorn(ceiling_app(args.size), options)
+
+
+if __name__ == "__main__":
+    main()

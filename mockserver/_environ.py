@@ -1,0 +1,40 @@
+"""Request headers straight from the WSGI environ: a request needs two of them (authorization, prefer),
+so building a full dict of lower-cased names for every request was wasted work on the hot path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+_UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # CGI keeps these two without HTTP_
+
+
+class EnvironHeaders(Mapping[str, str]):
+    """A read-only view of the headers under lower-case names ("authorization"), as MockRequest wants them."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        key = name.upper().replace("-", "_")
+        if key in _UNPREFIXED:
+            value = self._environ.get(key)
+            if not value:  # as werkzeug: an empty Content-Type/Length is no header
+                raise KeyError(name)
+            return str(value)
+        return str(self._environ["HTTP_" + key])
+
+    def __iter__(self) -> Iterator[str]:
+        for key, value in self._environ.items():
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").lower()
+            elif key in _UNPREFIXED and value:
+                yield key.replace("_", "-").lower()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"EnvironHeaders({sorted(self)})"  # names only: values include the Authorization header
