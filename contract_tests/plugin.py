@@ -207,11 +207,12 @@ def _register_profiles() -> None:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-def request_settings(share: int = 2) -> settings:
-    """Hypothesis settings for a test that sends requests: against a live URL, its share of the request
-    budget and no shrinking (each shrink step would be one more request to a production API)."""
+def request_settings(share: int = 2) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """For a test that sends requests. Against a live URL: its share of the request budget and no shrinking
+    (each shrink step would be one more request to a production API). Otherwise the profile's settings,
+    read when the test runs (a settings object built here would freeze the profile at import)."""
     if RUN.max_requests is None:
-        return settings()
+        return lambda test: test
     current = settings.get_profile(settings.get_current_profile_name())
     examples = max(1, min(current.max_examples, RUN.max_requests // (share * 3)))
     return settings(max_examples=examples, phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -272,6 +273,8 @@ class Contract:
             pytest.skip("applies to pipecat-mock only; the target is not pipecat-mock")
 
     def send(self, request: Request) -> Exchange:
+        if request.credentials.valid:
+            self.require_key()
         try:
             response = self.target.send(request)
         except BudgetExhausted as exc:
