@@ -20,6 +20,7 @@ from mockserver._secret import Secret
 from mockserver.validation import default_validator
 
 from .checks import Context, Exchange, Finding, Outcome, evaluate, response_drift
+from .options import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, OPTIONS, Option
 from .report import Recorder, failure_message
 from .target import BudgetExhausted, HTTPTarget, Request, SpawnedMockTarget, Target, WSGITarget, in_process_mock
 from .target import load_wsgi as _load_wsgi
@@ -35,48 +36,8 @@ __all__ = [
     "pytest_unconfigure",
 ]
 
-DEFAULT_MAX_REQUESTS = 100
-DEFAULT_RATE = 5.0
 MOCK_AGENT = "contract-kit-agent"
 MOCK_SESSION_ID = "3f0c8a52-7d1e-4b8a-9c6f-2e5d4a1b0c9d"
-
-
-@dataclass(frozen=True)
-class Option:
-    flag: str
-    env: str
-    help: str
-    switch: bool = False
-
-    @property
-    def dest(self) -> str:
-        return self.flag.lstrip("-").replace("-", "_")
-
-
-OPTIONS = (
-    Option(
-        "--contract-target",
-        "PIPECAT_CONTRACT_TARGET",
-        "Server to check: a base URL with its prefix (https://api.pipecat.daily.co/v1), 'mock' (start "
-        "pipecat-mock serve for the run), or 'wsgi:module:app'. Default: the mock in-process.",
-    ),
-    Option("--contract-api-key", "PIPECAT_API_KEY", "Private API key for the target; never printed. Prefer the env."),
-    Option(
-        "--contract-agent", "PIPECAT_CONTRACT_AGENT", "Agent of a session known to exist (with --contract-session-id)."
-    ),
-    Option("--contract-session-id", "PIPECAT_CONTRACT_SESSION_ID", "A session id known to exist; must answer 200."),
-    Option("--contract-strict", "PIPECAT_CONTRACT_STRICT", "Drift (undocumented or missing properties) fails.", True),
-    Option(
-        "--contract-max-requests",
-        "PIPECAT_CONTRACT_MAX_REQUESTS",
-        f"Most requests sent to a live URL in one run (default {DEFAULT_MAX_REQUESTS}).",
-    ),
-    Option(
-        "--contract-rate",
-        "PIPECAT_CONTRACT_RATE",
-        f"Most requests per second to a live URL (default {DEFAULT_RATE:g}).",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -118,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         if option.switch:
             group.addoption(option.flag, action="store_const", const=True, **kwargs)
         else:
-            group.addoption(option.flag, metavar=option.dest.rsplit("_", 1)[-1].upper(), **kwargs)
+            group.addoption(option.flag, metavar=option.metavar, **kwargs)
 
 
 def _value(config: pytest.Config, option: Option) -> str | None:
@@ -198,7 +159,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _register_profiles() -> None:
     """The project's conftest registers these; an installed kit (`pipecat-mock contract`) needs its own."""
     try:
-        settings.get_profile("ci")
+        settings.get_profile("thorough")  # "default" and "ci" are built into Hypothesis
     except InvalidArgument:
         common: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
         settings.register_profile("default", max_examples=20, **common)
@@ -321,9 +282,15 @@ def _make_target(run: RunSettings) -> Target:
     from .target import Budget
 
     http = HTTPTarget(run.target, run.api_key, Budget(run.max_requests, run.rate))
-    if http.looks_like_pipecat_mock():
-        return HTTPTarget(run.target, run.api_key, http.budget, mock=True)
-    return http
+    try:
+        is_mock = http.looks_like_pipecat_mock()
+    except OSError as exc:
+        pytest.exit(
+            f"--contract-target {run.target} cannot be reached ({type(exc).__name__}: {exc}). "
+            "Check the URL (with its prefix, e.g. https://api.pipecat.daily.co/v1) and the network.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    return HTTPTarget(run.target, run.api_key, http.budget, mock=True) if is_mock else http
 
 
 @pytest.fixture(scope="session")

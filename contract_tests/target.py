@@ -262,12 +262,13 @@ class HTTPTarget(Target):
             connection.close()
 
     def looks_like_pipecat_mock(self) -> bool:
-        """One GET of /__admin/health: does the server say it is pipecat-mock's admin API?"""
+        """One GET of /__admin/health: does the server say it is pipecat-mock's admin API?
+        Raises OSError when the server cannot be reached at all."""
+        self.budget.spend()
         try:
-            self.budget.spend()
             status, _, body = self.raw("GET", "/__admin/health", [("Accept", "application/json")])
             return status == 200 and json.loads(body) == {"status": "ok"}
-        except (OSError, ValueError, http.client.HTTPException):
+        except (ValueError, http.client.HTTPException):
             return False
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._config import OPTIONS, Config
+from ._contract_cli import register_contract
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -56,6 +57,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Register] = [_register_serve]
+COMMANDS.append(register_contract)  # `pipecat-mock contract`: the contract kit (_contract_cli.py)
 
 
 def build_parser() -> argparse.ArgumentParser:
