@@ -15,6 +15,7 @@ import shlex
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -273,16 +274,24 @@ class HTTPTarget(Target):
 
 
 class SpawnedMockTarget(HTTPTarget):
-    """`pipecat-mock serve --port 0` started for the run, checked over real HTTP, stopped by `close()`."""
+    """`pipecat-mock serve --port 0` started for the run, checked over real HTTP, stopped by `close()`.
+
+    Its output is drained for the whole run (stdout by a thread, stderr into a temporary file): a pipe
+    nobody reads fills up after a few hundred access-log lines and then blocks the server.
+    """
 
     kind = "mock"
 
     def __init__(self, startup_timeout: float = 30.0) -> None:
         command = [*_pipecat_mock_command(), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", "2"]
-        env = {**os.environ, "PIPECAT_MOCK_API_KEYS": KIT_KEY.reveal(), "PIPECAT_MOCK_ACCESS_LOG": "0"}
+        env = {**os.environ, "PIPECAT_MOCK_API_KEYS": KIT_KEY.reveal()}
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (open for the run, closed by close())
         self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+            command, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env, start_new_session=True
         )
+        self._address: list[str] = []
+        self._ready = threading.Event()
+        threading.Thread(target=self._drain, daemon=True).start()
         try:
             url = self._await_banner(startup_timeout)
         except BaseException:
@@ -293,28 +302,26 @@ class SpawnedMockTarget(HTTPTarget):
     def describe(self) -> str:
         return f"pipecat-mock serve (pid {self._process.pid}) at {self.base_url}"
 
-    def _await_banner(self, timeout: float) -> str:
+    def _drain(self) -> None:
         assert self._process.stdout is not None
-        found: list[str] = []
+        for line in self._process.stdout:
+            if not self._address and "listening on " in line:
+                self._address.append(line.split("listening on ", 1)[1].split()[0])
+                self._ready.set()
+        self._ready.set()  # the process ended
 
-        def read() -> None:
-            assert self._process.stdout is not None
-            for line in self._process.stdout:
-                if "listening on " in line:
-                    found.append(line.split("listening on ", 1)[1].split()[0])
-                    return
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout)
-        if not found:
-            self._process.kill()
-            _, err = self._process.communicate(timeout=5)
-            raise RuntimeError(
-                f"`pipecat-mock serve` did not print its address within {timeout:.0f}s "
-                f"(exit code {self._process.returncode}): {err.strip()[-500:]}"
-            )
-        return found[0]
+    def _await_banner(self, timeout: float) -> str:
+        self._ready.wait(timeout)
+        if self._address:
+            return self._address[0]
+        self._process.kill()
+        self._process.wait(timeout=5)
+        self._stderr.seek(0)
+        err = self._stderr.read()
+        raise RuntimeError(
+            f"`pipecat-mock serve` did not print its address within {timeout:.0f}s "
+            f"(exit code {self._process.returncode}): {err.strip()[-500:]}"
+        )
 
     def close(self) -> None:
         if self._process.poll() is None:
@@ -324,9 +331,9 @@ class SpawnedMockTarget(HTTPTarget):
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait(timeout=5)
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._stderr.close()
 
 
 def _pipecat_mock_command() -> list[str]:

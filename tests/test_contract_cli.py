@@ -50,3 +50,17 @@ def test_the_console_script_runs_the_suite() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "contract summary" in done.stdout
     assert "spec-valid" in done.stdout
+
+
+@pytest.mark.e2e
+def test_the_spawned_mock_keeps_answering_past_a_full_pipe_and_is_stopped() -> None:
+    from contract_tests.target import SpawnedMockTarget, session_request
+
+    target = SpawnedMockTarget()
+    try:
+        # ~1,000 access-log lines overflow a 64 KiB pipe: a server whose output nobody drains blocks here.
+        for i in range(1_000):
+            assert target.send(session_request("my-agent", f"00000000-0000-4000-8000-{i:012d}")).status == 200
+    finally:
+        target.close()
+    assert target._process.poll() is not None
