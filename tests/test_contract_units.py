@@ -124,7 +124,10 @@ def test_drift_lists_undocumented_and_missing_properties_with_an_example() -> No
 def test_the_known_session_must_answer_200_with_its_id() -> None:
     known = Context(SPEC, CONTEXT.operation, CONTEXT.validator, known_session=("my-agent", EXAMPLE_ID))
     assert _failed(_exchange(), known) == set()
-    assert "known-session" in _failed(_exchange({"error": "x", "code": "404"}, 404), known)
+    outcome = evaluate(known, _exchange({"error": "x", "code": "404"}, 404))["known-session"]
+    assert [f.message for f in outcome or ()] == ["answered 404"]
+    other = evaluate(known, _exchange(_with(sessionId=str(uuid.uuid4()))))["known-session"]
+    assert [f.check for f in other or ()] == ["known-session"]
 
 
 def test_recorder_counts_a_request_once_and_prints_the_drift_report() -> None:
@@ -143,6 +146,7 @@ def test_failure_messages_and_curl_lines_never_show_the_key() -> None:
     key = "sk-live-very-secret-0123"
     target = WSGITarget(lambda environ, start: [], Secret(key))
     echoed = _exchange({"error": f"bad token Bearer {key}", "code": "404"}, 404)
+    assert key not in target.curl(echoed.request)
     message = failure_message(target, echoed, [])
     assert key not in message
     assert "Authorization: Bearer ***" in message
