@@ -47,4 +47,5 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
     app.add_url_rule("/<path:path>", "mock", dispatch, methods=_ALL_METHODS)
+    app.register_error_handler(404, lambda _: dispatch(""))  # <path> misses an encoded newline (%0A): route it too
     return app

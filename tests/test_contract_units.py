@@ -244,3 +244,15 @@ def test_every_malformed_date_time_is_rejected() -> None:
 @given(invalid_session_ids)
 def test_invalid_session_ids_are_invalid(session_id: str) -> None:
     assert schema_violations({"type": "string", "format": "uuid"}, session_id)
+
+
+@pytest.mark.parametrize("path", ["/v1/agents/my-agent/sessions/%0A", "/v1/agents/a%0Ab/sessions/" + SESSION_ID])
+def test_the_mock_answers_an_encoded_newline_through_its_pipeline(path: str) -> None:
+    """Found by the kit: Flask's <path> does not match %0A, and its HTML 404 skipped the auth check."""
+    from mockserver import Config, create_app
+
+    client = create_app(Config(access_log=False)).test_client()
+    refused = client.get(path)
+    assert (refused.status_code, refused.content_type) == (401, "application/json")
+    answered = client.get(path, headers={"Authorization": "Bearer t"})
+    assert answered.content_type == "application/json"
