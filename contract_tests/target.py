@@ -11,6 +11,7 @@ import http.client
 import importlib
 import json
 import os
+import re
 import shlex
 import ssl
 import subprocess
@@ -28,6 +29,8 @@ from mockserver._secret import Secret
 
 KIT_KEY = Secret("contract-kit-key")  # the key the kit configures on mocks it builds or starts itself
 VALID = "valid key"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._~-]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,13 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
     agent: str | None = None  # the decoded path parameters, for the invariants
     session_id: str | None = None
+
+    @property
+    def plain(self) -> bool:
+        """A URL-safe agent name and a valid UUID: no server or proxy can route this path elsewhere."""
+        return bool(
+            self.agent and _PLAIN_NAME.fullmatch(self.agent) and self.session_id and _UUID.fullmatch(self.session_id)
+        )
 
 
 def session_request(

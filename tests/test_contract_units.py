@@ -93,6 +93,16 @@ def test_each_check_fails_on_the_fault_it_guards_against(exchange: Exchange, che
     assert check in _failed(exchange)
 
 
+def test_an_odd_path_answered_404_without_credentials_only_warns() -> None:
+    odd = Exchange(
+        session_request("a/b?", EXAMPLE_ID, BAD_CREDENTIALS[0]),
+        Response(404, {"content-type": "application/json"}, b'{"error": "not found", "code": "404"}'),
+    )
+    assert [f.severity for f in evaluate(CONTEXT, odd)["auth"] or ()] == ["warn"]
+    leaked = Exchange(odd.request, Response(200, {"content-type": "application/json"}, json.dumps(GOOD_BODY).encode()))
+    assert "auth" in _failed(leaked)
+
+
 def test_401_and_403_for_bad_credentials_are_part_of_the_contract() -> None:
     for status in (401, 403):
         for creds in BAD_CREDENTIALS:
