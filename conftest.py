@@ -12,9 +12,6 @@ import secrets
 import pytest
 from hypothesis import HealthCheck, settings
 
-# pytester runs the contract suite against planted faults in the kit's own tests (tests/test_contract_kit.py).
-pytest_plugins = ["pytester"]
-
 _COMMON = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("default", max_examples=20, **_COMMON)
 settings.register_profile("ci", max_examples=60, **_COMMON)

@@ -4,13 +4,14 @@ from ._app import create_app
 from ._config import Config
 from ._pipeline import Mock, MockRequest, MockResponse
 from ._spec import Spec, bundled_spec_path, load_spec
-from .errors import ConfigError, MockError, PreferenceError, SpecError
+from .errors import ConfigError, FixtureError, MockError, PreferenceError, SpecError
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Config",
     "ConfigError",
+    "FixtureError",
     "Mock",
     "MockError",
     "MockRequest",

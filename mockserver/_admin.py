@@ -1,20 +1,210 @@
-"""The /__admin/ blueprint: routes for tests and tooling, never part of the mocked API."""
+"""The /__admin/ blueprint: routes for tests and tooling, never part of the mocked API.
+
+Admin requests are not written to the request journal: the journal shows what the app under test called.
+Bodies use the fixture format (one session, one stub rule) and are checked exactly like fixture files.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
-from flask.typing import ResponseReturnValue
+import hmac
+import json
+import secrets
+from typing import Any
+from urllib.parse import quote, unquote
 
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from ._fixture_parse import Report
 from ._pipeline import Mock
+from .errors import Problem
 
 ADMIN_PREFIX = "/__admin"
+ENDPOINTS = (
+    "GET /__admin/health",
+    "GET|DELETE /__admin/sessions",
+    "GET|PUT|DELETE /__admin/sessions/{agentName}/{sessionId}",
+    "GET|POST|DELETE /__admin/stubs",
+    "GET|DELETE /__admin/stubs/{id}",
+    "GET|DELETE /__admin/requests  (GET filters: path, status, method, limit)",
+    "POST /__admin/reset",
+)
+
+
+def _error(status: int, message: str, problems: list[Problem] | None = None) -> Response:
+    body: dict[str, Any] = {"error": message, "code": str(status)}
+    if problems is not None:
+        body["problems"] = [{"where": p.where, "message": p.message} for p in problems]
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+class _BadBody(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _BadBody([Problem("request body", "", f"not valid JSON ({exc}); send a JSON document")]) from None
+
+
+def _session_key() -> tuple[str, str] | None:
+    """(agentName, sessionId) from the raw path, as the API's router reads it: an encoded '/' stays in its name."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
+    _, found, rest = raw.split("?", 1)[0].partition(ADMIN_PREFIX + "/sessions/")
+    parts = rest.split("/")
+    if not found or len(parts) != 2 or not all(parts):
+        return None
+    return unquote(parts[0], errors="replace"), unquote(parts[1], errors="replace")
 
 
 def admin_blueprint(mock: Mock) -> Blueprint:
     admin = Blueprint("pipecat_mock_admin", __name__, url_prefix=ADMIN_PREFIX)
+    control, token = mock.control, mock.config.admin_token
+
+    @admin.before_request
+    def require_token() -> ResponseReturnValue | None:
+        if token is None:
+            return None
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.reveal().encode()):
+            return None
+        response = _error(401, "The admin API needs 'Authorization: Bearer <admin token>' (set with --admin-token).")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pipecat-mock-admin"'
+        return response
+
+    @admin.errorhandler(_BadBody)
+    def bad_body(exc: _BadBody) -> ResponseReturnValue:
+        return _error(400, f"{len(exc.problems)} problem(s) in the request body; nothing was changed.", exc.problems)
 
     @admin.get("/health")
     def health() -> ResponseReturnValue:
         return jsonify(status="ok")
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    def session_plain(agent: str, session_id: str, given: Any) -> dict[str, Any]:
+        return {"agentName": agent, "sessionId": session_id, "session": given}
+
+    @admin.get("/sessions")
+    def list_sessions() -> ResponseReturnValue:
+        sessions = control.store.state().sessions
+        return jsonify(sessions=[session_plain(a, s, given) for (a, s), given in sessions.items()])
+
+    @admin.delete("/sessions")
+    def clear_sessions() -> ResponseReturnValue:
+        control.store.clear_sessions()
+        return "", 204
+
+    @admin.route("/sessions/<path:rest>", methods=["GET", "PUT", "DELETE"])
+    def one_session(rest: str) -> ResponseReturnValue:
+        key = _session_key()
+        if key is None:
+            return _error(404, "Expected /__admin/sessions/{agentName}/{sessionId} (percent-encode a '/' in a name).")
+        agent, session_id = key
+        if request.method == "PUT":
+            report = Report("request body")
+            given = control.parser.session(agent, session_id, _json_body(), report, ())
+            if given is None:
+                raise _BadBody(report.problems)
+            created = control.store.put_session(agent, session_id, given)
+            return jsonify(session_plain(agent, session_id, given)), 201 if created else 200
+        if request.method == "DELETE":
+            if not control.store.delete_session(agent, session_id):
+                return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
+            return "", 204
+        found = control.store.state().sessions.get((agent, session_id))
+        if found is None:
+            return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
+        return jsonify(session_plain(agent, session_id, found))
+
+    # --- stubs -----------------------------------------------------------------------------------
+
+    def stubs_plain() -> list[dict[str, Any]]:
+        hits = control.store.stub_hits()
+        return [{**s.to_plain(), "source": s.source, "hits": hits.get(s.id, 0)} for s in control.store.state().stubs]
+
+    @admin.get("/stubs")
+    def list_stubs() -> ResponseReturnValue:
+        return jsonify(stubs=stubs_plain())
+
+    @admin.post("/stubs")
+    def add_stub() -> ResponseReturnValue:
+        report = Report("admin")  # becomes the stub's source
+        stub = control.parser.stub(_json_body(), report, (), default_id=f"stub-{secrets.token_hex(4)}")
+        if stub is None:
+            raise _BadBody(report.problems)
+        if not control.store.add_stub(stub):
+            return _error(409, f"A stub with id {stub.id!r} exists. Delete it first or choose another id.")
+        return jsonify({**stub.to_plain(), "source": "admin", "hits": 0}), 201
+
+    @admin.delete("/stubs")
+    def clear_stubs() -> ResponseReturnValue:
+        control.store.clear_stubs()
+        return "", 204
+
+    @admin.get("/stubs/<stub_id>")
+    def get_stub(stub_id: str) -> ResponseReturnValue:
+        found = next((s for s in stubs_plain() if s["id"] == stub_id), None)
+        return jsonify(found) if found else _error(404, f"No stub with id {stub_id!r}.")
+
+    @admin.delete("/stubs/<stub_id>")
+    def delete_stub(stub_id: str) -> ResponseReturnValue:
+        if not control.store.delete_stub(stub_id):
+            return _error(404, f"No stub with id {stub_id!r}.")
+        return "", 204
+
+    # --- journal and reset -----------------------------------------------------------------------
+
+    @admin.get("/requests")
+    def list_requests() -> ResponseReturnValue:
+        problems = []
+        numbers: dict[str, int | None] = {}
+        for name in ("status", "limit"):
+            raw = request.args.get(name)
+            numbers[name] = None
+            if raw is not None:
+                if raw.isdigit() and int(raw) >= (1 if name == "limit" else 100) and len(raw) < 10:
+                    numbers[name] = int(raw)
+                else:
+                    valid = "a whole number, 1 or more" if name == "limit" else "an HTTP status such as 404"
+                    problems.append(Problem("query", name, f"{raw!r} is not valid. Valid values: {valid}."))
+        if problems:
+            return _error(400, "Bad journal filter; nothing was listed.", problems)
+        method = request.args.get("method")
+        entries = control.store.requests(
+            path=request.args.get("path"),
+            status=numbers["status"],
+            method=method.upper() if method else None,
+            limit=numbers["limit"],
+        )
+        return jsonify(requests=[e.to_plain() for e in entries])
+
+    @admin.delete("/requests")
+    def clear_requests() -> ResponseReturnValue:
+        control.store.clear_requests()
+        return "", 204
+
+    @admin.post("/reset")
+    def reset() -> ResponseReturnValue:
+        control.reset()
+        mock.requests.reset()  # fault decisions restart at request 0: each test sees the same faults
+        return jsonify(status="reset", sessions=len(control.initial.sessions), stubs=len(control.initial.stubs))
+
+    # Anything else under the prefix is an admin 404, never an API request (and never journaled).
+    @admin.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    @admin.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown(rest: str) -> ResponseReturnValue:
+        return _error(404, f"No admin endpoint {request.method} {request.path}. Endpoints: {'; '.join(ENDPOINTS)}.")
+
+    @admin.app_errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
+        return _error(exc.code or 500, exc.description or exc.name)
 
     return admin

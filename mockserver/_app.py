@@ -8,20 +8,28 @@ from urllib.parse import quote
 
 from flask import Flask, Response, request
 
-from ._admin import admin_blueprint
+from ._admin import ADMIN_PREFIX, admin_blueprint
 from ._config import Config
+from ._fault_shell import faulty_stream
 from ._pipeline import Mock, MockRequest
+from .errors import ConfigError
 
 access_log = logging.getLogger("mockserver.access")
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def create_app(config: Config | None = None) -> Flask:
-    """The mock as a Flask app, for a WSGI server or `app.test_client()`. Raises SpecError on a broken spec."""
+    """The mock as a Flask app, for a WSGI server or `app.test_client()`.
+
+    Raises SpecError on a broken spec, FixtureError on bad fixtures.
+    """
     mock = Mock(config or Config())
+    if (mock.spec.base_path + "/").startswith(ADMIN_PREFIX + "/"):
+        raise ConfigError(f"the spec's base path {mock.spec.base_path!r} is under {ADMIN_PREFIX}/, the admin API's.")
     app = Flask("mockserver")
     app.extensions["pipecat_mock"] = mock
-    app.register_blueprint(admin_blueprint(mock))
+    if not mock.config.no_admin:
+        app.register_blueprint(admin_blueprint(mock))
 
     def dispatch(path: str) -> Response:
         started = time.perf_counter()
@@ -38,10 +46,22 @@ def create_app(config: Config | None = None) -> Flask:
         response = Response(
             result.body, status=result.status, headers=list(result.headers), content_type=result.media_type
         )
+        if not result.faults.is_noop:
+            stream, length = faulty_stream(result.faults, request.environ, result.body)
+            response.response = stream
+            if length is None:
+                del response.headers["Content-Length"]  # sent chunked, each part as it comes
+            else:
+                response.headers["Content-Length"] = str(length)
         if mock.config.access_log:
             # Never the headers: the Authorization header carries the user's key.
             access_log.info(
-                "%s %s %d %.1fms", request.method, raw_path, result.status, (time.perf_counter() - started) * 1000
+                "%s %s %d %.1fms%s",
+                request.method,
+                raw_path,
+                result.status,
+                (time.perf_counter() - started) * 1000,
+                "" if result.faults.sequence < 0 else " " + result.faults.describe(),
             )
         return response
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from ._config import OPTIONS, Config
 from ._contract_cli import register_contract
+from ._fixture_cli import register_check_fixtures
+from ._record_cli import register_record
 from .errors import MockError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -51,12 +53,15 @@ def _run_serve(args: argparse.Namespace) -> int:
     from ._server import serve
 
     config = config_from_args(args)
-    app = create_app(config)  # a broken spec fails here, before any worker starts
+    app = create_app(config)  # a broken spec or bad fixtures fail here, before any worker starts
+    if config.fixtures is not None:
+        loaded = app.extensions["pipecat_mock"].control.initial
+        print(f"Fixtures: {len(loaded.sessions)} session(s), {len(loaded.stubs)} stub(s) from {config.fixtures}")
     serve(app, config)
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve]
+COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record]
 COMMANDS.append(register_contract)  # `pipecat-mock contract`: the contract kit (_contract_cli.py)
 
 
@@ -65,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pipecat-mock",
         description="A mock of the Pipecat Cloud session-details API, driven by its OpenAPI spec.",
         epilog="Flags of `serve` (each also read from its environment variable):\n"
-        + "\n".join(f"  {o.flag:<12} {o.env:<26} {o.help}" for o in OPTIONS),
+        + "\n".join(f"  {o.flag:<16} {o.env:<28} {o.help}" for o in OPTIONS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ._faults import Fault, Latency, parse_fault, parse_latency, parse_rate
 from ._secret import Secret
 from .errors import ConfigError, suggest
 
@@ -30,6 +31,16 @@ class Config:
     mode: str = "dynamic"
     api_keys: tuple[Secret, ...] = ()
     access_log: bool = True
+    latency: Latency | None = None  # added to every API answer (faults never touch /__admin/)
+    error_rate: float = 0.0  # share of API requests answered 500
+    fault: Fault | None = None  # connection fault injected into a share (fault_rate) of API requests
+    fault_rate: float | None = None  # None with a fault: every request
+    fixtures: Path | None = None  # a directory of fixture files, loaded at start-up
+    only_fixtures: bool = False  # sessions no fixture defines answer 404
+    no_admin: bool = False
+    admin_token: Secret | None = None
+    journal_size: int = 1000
+    state_db: Path | None = None  # None: a temporary file, removed at exit
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -44,6 +55,23 @@ class Config:
             )
         if any(not k.reveal() for k in self.api_keys):
             raise ConfigError("an API key is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if self.latency is not None:
+            object.__setattr__(self, "latency", parse_latency(self.latency))
+        if self.fault is not None:
+            object.__setattr__(self, "fault", parse_fault(self.fault))
+        object.__setattr__(self, "error_rate", parse_rate(self.error_rate, "error rate"))
+        if self.fault_rate is not None:
+            if self.fault is None:
+                raise ConfigError("a fault rate needs a fault. Add --fault KIND (reset, empty, truncate or slow).")
+            object.__setattr__(self, "fault_rate", parse_rate(self.fault_rate, "fault rate"))
+
+        token: object = self.admin_token
+        if isinstance(token, str):
+            object.__setattr__(self, "admin_token", Secret(token))
+        if self.admin_token is not None and not self.admin_token.reveal():
+            raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if self.journal_size < 1:
+            raise ConfigError(f"journal size {self.journal_size} is too small. Valid values: 1 or more.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -112,6 +140,14 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(f"{raw!r} is not a boolean. Valid values: 1, 0, true, false, yes, no, on, off.")
 
 
+def _parse_error_rate(raw: str) -> float:
+    return parse_rate(raw, "error rate")
+
+
+def _parse_fault_rate(raw: str) -> float:
+    return parse_rate(raw, "fault rate")
+
+
 # Environment variable names derive from the flag (PIPECAT_MOCK_<FLAG>, plural for repeatable ones).
 OPTIONS: tuple[Option, ...] = (
     Option("--host", "host", str, "Interface to listen on.", "HOST"),
@@ -120,5 +156,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("--seed", "seed", _parse_int, "Seed of the generated data set; same seed, same bodies.", "N"),
     Option("--mode", "mode", _parse_mode, "dynamic: generated bodies; example: the spec's own examples.", "MODE"),
     Option("--api-key", "api_keys", Secret, "Accept only this bearer token (repeatable); default: any.", "KEY", True),
+    Option("--latency", "latency", parse_latency, "API delay (ms): 250, uniform:100-300, lognormal:120-900.", "MS"),
+    Option("--error-rate", "error_rate", _parse_error_rate, "Share of API requests answered 500 (0 to 1).", "R"),
+    Option("--fault", "fault", parse_fault, "Connection fault: reset, empty, truncate or slow.", "KIND"),
+    Option("--fault-rate", "fault_rate", _parse_fault_rate, "Share of API requests that get --fault (default 1).", "R"),
     Option("--spec", "spec", Path, "OpenAPI document to serve (default: the bundled Pipecat Cloud spec).", "FILE"),
+    Option("--fixtures", "fixtures", Path, "Directory of fixture files (YAML/JSON) to load at start-up.", "DIR"),
+    Option("--only-fixtures", "only_fixtures", bool, "Sessions no fixture defines answer 404.", switch=True),
+    Option("--no-admin", "no_admin", bool, "Turn the /__admin/ API off.", switch=True),
+    Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
+    Option("--journal-size", "journal_size", _parse_int, "Requests the journal keeps (default 1000).", "N"),
+    Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
 )

@@ -2,6 +2,7 @@
 
 Preferences follow Stoplight Prism: a `Prefer` header (`code=404, example=default, dynamic=true, seed=7`)
 or, when there is no Prefer header, the query parameters `__code`, `__example`, `__dynamic`, `__seed`.
+`delay=300ms` (or `__delay`) asks for a latency in the `_faults` syntax; the HTTP shell applies it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ._faults import Latency, parse_latency
 from ._spec import Operation
-from .errors import PreferenceError, suggest
+from .errors import ConfigError, PreferenceError, suggest
 
 Source = Literal["generated", "example"]
-PREFERENCES = ("code", "example", "dynamic", "seed")
+PREFERENCES = ("code", "example", "dynamic", "seed", "delay")
 # RFC 7240 preferences a client may send for its own reasons; the mock ignores them as the RFC asks.
 _STANDARD_PREFERENCES = ("respond-async", "return", "wait", "handling", "depth-noroot")
 _PAIR = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*("[^"]*"|[^\s";,]*))?\s*(?:;.*)?$')
@@ -28,6 +30,7 @@ class Preferences:
     example: str | None = None
     dynamic: bool | None = None
     seed: int | None = None
+    delay: Latency | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,17 @@ def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferenc
         example=raw.get("example") or None,
         dynamic=_bool(raw, "dynamic", where),
         seed=_int(raw, "seed", where, 0, _MAX_SEED),
+        delay=_latency(raw, "delay", where),
     )
+
+
+def _latency(raw: Mapping[str, str], name: str, where: str) -> Latency | None:
+    if name not in raw:
+        return None
+    try:
+        return parse_latency(raw[name])
+    except ConfigError as exc:
+        raise PreferenceError(f"{name}={raw[name][:40]!r} in the {where}: {exc}") from None
 
 
 def _parse_prefer_header(header: str) -> dict[str, str]:

@@ -62,6 +62,7 @@ def serve(app: Flask, config: Config) -> None:
         "loglevel": "warning",
         "when_ready": when_ready,
         "graceful_timeout": 5,
+        "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
         "control_socket_disable": True,
     }
     _Gunicorn(app, options).run()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ._overlay import apply_overlay
 from .errors import SpecError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -101,10 +102,20 @@ class Spec:
         return doc
 
 
-def load_spec(path: str | Path | None = None) -> Spec:
-    """Read, validate and index an OpenAPI 3.0 document; raise SpecError with one clear line otherwise."""
+def bundled_overlay_paths() -> tuple[Path, ...]:
+    """Overlays applied to the bundled spec: the official SDK's organization-scoped session path."""
+    return (bundled_spec_path().with_name("sdk-overlay.yaml"),)
+
+
+def load_spec(path: str | Path | None = None, overlays: tuple[str | Path, ...] | None = None) -> Spec:
+    """Read, overlay, validate and index an OpenAPI 3.0 document; raise SpecError with one clear line otherwise.
+
+    `overlays` default: the bundled overlays for the bundled spec, none for a spec you name.
+    """
     spec_path = Path(path) if path is not None else bundled_spec_path()
     document = _read_document(spec_path)
+    for overlay in bundled_overlay_paths() if overlays is None and path is None else overlays or ():
+        document = apply_overlay(document, _read_document(Path(overlay)), overlay)
     _validate_document(spec_path, document)
     return _index(spec_path, document)
 
@@ -208,6 +219,9 @@ def _follow(document: Mapping[str, Any], ref: str) -> Any:
     node: Any = document
     for part in ref[2:].split("/"):
         part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
         if not isinstance(node, Mapping) or part not in node:
             raise SpecError("spec", f"$ref {ref!r} does not resolve")
         node = node[part]

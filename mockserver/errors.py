@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 
 class MockError(Exception):
@@ -27,6 +28,28 @@ class ConfigError(MockError):
 
 class PreferenceError(MockError):
     """A `Prefer` header or `__` query parameter the mock cannot honour (answered with 422)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a fixture file or an admin request body."""
+
+    source: str  # the file, or "request body"
+    where: str  # a JSON path such as sessions["my-agent"]["800d..."].coldStart; "" for the whole document
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.where}: {self.message}" if self.where else f"{self.source}: {self.message}"
+
+
+class FixtureError(MockError):
+    """Fixtures (files or admin bodies) that do not fit the format or the spec; lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{count} fixture problem{'s' if count != 1 else ''}; nothing was loaded:\n{lines}")
 
 
 def suggest(value: str, valid: Iterable[str]) -> str:

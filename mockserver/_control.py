@@ -1,0 +1,156 @@
+"""What the user controls, as the pipeline sees it: fixture sessions, stubs, and the request journal.
+
+Built once per Mock: loads the fixtures (FixtureError before anything starts), opens the shared store,
+and answers the pipeline's questions with plain data. No Flask here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._fixture_files import load_fixtures
+from ._fixture_model import FixtureSet, Stub, StubResponse
+from ._fixture_parse import FixtureParser
+from ._session import agent_ids, rng_for, session_values
+from ._spec import Operation, Spec
+from ._store import State, Store
+from ._walker import Generator, compile_schema
+from .errors import ConfigError
+
+SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
+# Nullable fields whose null-ness marks the kind of session (running, finished, never started).
+_SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
+_SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
+
+
+@dataclass(frozen=True)
+class StubHit:
+    stub: Stub
+    response: StubResponse
+    position: int  # how many matching requests came before this one
+
+
+def redact(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers fit for the journal: credentials replaced by *** (the scheme of a bearer token kept)."""
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in SENSITIVE_HEADERS:
+            value = "Bearer ***" if value.strip().lower().startswith("bearer ") else "***"
+        out[name] = value
+    return out
+
+
+def deep_merge(base: Any, given: Any) -> Any:
+    """`given` over `base`: objects merged key by key, anything else taken from `given` as written."""
+    if isinstance(base, Mapping) and isinstance(given, Mapping):
+        merged = dict(base)
+        for key, value in given.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return given
+
+
+class Control:
+    def __init__(self, spec: Spec, fixtures_dir: Path | None, journal_size: int, state_db: Path | None) -> None:
+        self.parser = FixtureParser(spec)
+        self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
+        self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
+        self._session_walker: Generator = compile_schema(spec.schema("SessionResponse"), keep_extra=True)
+        self._temp_dir: str | None = None
+        if state_db is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="pipecat-mock-")
+            state_db = Path(self._temp_dir) / "state.sqlite3"
+            # Forked workers inherit this handler: only the process that made the directory removes it.
+            atexit.register(_remove_dir, self._temp_dir, os.getpid())
+        try:
+            self.store = Store(state_db, journal_size, self.parser)
+            self.store.replace_all(self.initial)
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
+                "SQLite file (it is created if missing), or leave --state-db out for a temporary one."
+            ) from None
+        # gunicorn forks workers after this: none may inherit an open SQLite connection (each opens its own).
+        self.store.close()
+
+    def serves_sessions(self, operation: Operation) -> bool:
+        return operation.operation_id in self._session_ops
+
+    def state(self) -> State:
+        """Sessions and stubs for one request: read once, then pass to match_stub and session."""
+        return self.store.state()
+
+    def match_stub(self, state: State, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
+        for stub in state.stubs:
+            if stub.match.matches(params, headers):
+                position = self.store.advance(stub.id)  # counts hits for every stub, positions for sequences
+                return StubHit(stub, stub.response_at(position), position)
+        return None
+
+    def session(self, state: State, params: Mapping[str, str]) -> Mapping[str, Any] | None:
+        """The fields a fixture gives for this session, or None when no fixture defines it."""
+        return state.sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
+
+    def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
+        """Given fields exactly as written; the rest from the realism layer, then the schema walker."""
+        agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        status: int,
+        stub: Stub | None = None,
+    ) -> None:
+        self.store.record(method, path, dict(query), redact(headers), status, stub.id if stub else None)
+
+    def reset(self) -> None:
+        self.store.replace_all(self.initial)
+
+    def close(self) -> None:
+        self.store.close()
+        if self._temp_dir is not None:
+            _remove_dir(self._temp_dir, os.getpid())
+
+
+def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Generated values for the same kind of session as `given` describes.
+
+    A fixture saying `endedAt: null` wants a running session, so the generated completionStatus and
+    metrics must be those of a running one too: try seeded variants until the null-ness of the shape
+    fields agrees with what was given (deterministic: the same inputs pick the same variant).
+    """
+    wanted = {name: given[name] is None for name in _SHAPE_FIELDS if name in given}
+    base = session_values(seed, agent, session_id)
+    for attempt in range(1, _SHAPE_ATTEMPTS):
+        if all((base[name] is None) == is_null for name, is_null in wanted.items()):
+            break
+        variant = rng_for(seed, "shape", attempt).getrandbits(62)
+        base = session_values(variant, agent, session_id)
+        org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
+        base.update(organizationId=org, serviceId=service, deploymentId=deployment)
+    return base
+
+
+def _serves_sessions(op: Operation) -> bool:
+    names = {p.name for p in op.parameters if p.location == "path"}
+    response = op.responses.get("200")
+    media = response.media_type() if response else None
+    return {"agentName", "sessionId"} <= names and media is not None and media.schema_name == "SessionResponse"
+
+
+def _remove_dir(path: str, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:
+        shutil.rmtree(path, ignore_errors=True)

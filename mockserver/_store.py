@@ -1,0 +1,264 @@
+"""The admin state every worker shares: sessions, stubs, sequence positions and the request journal, in SQLite.
+
+WAL mode lets workers read while one writes. The hot path costs one indexed SELECT (the generation: sessions
+and stubs are re-read only after an admin write bumped it) and one INSERT into the journal, whose bound is
+kept by a trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
+atomic across processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._fixture_model import FixtureSet, SessionKey, Stub
+from ._fixture_parse import FixtureParser, Report
+from .errors import FixtureError
+
+SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
+_TABLES = ("meta", "sessions", "stubs", "journal")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (agent, session_id));
+CREATE TABLE IF NOT EXISTS stubs (
+    id TEXT PRIMARY KEY, rank INTEGER NOT NULL, rule TEXT NOT NULL, source TEXT NOT NULL,
+    hits INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY, time REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    query TEXT NOT NULL, headers TEXT NOT NULL, status INTEGER NOT NULL, stub TEXT);
+INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+"""
+
+
+@dataclass(frozen=True)
+class State:
+    """Sessions and stubs as of one generation; stubs in match order (the first that matches answers)."""
+
+    generation: int
+    sessions: Mapping[SessionKey, Mapping[str, Any]] = field(default_factory=dict)
+    stubs: tuple[Stub, ...] = ()
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    time: float  # seconds since the epoch
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # credentials already redacted
+    status: int
+    stub: str | None = None  # the id of the stub that answered, if one did
+
+    def to_plain(self) -> dict[str, Any]:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}Z"
+        return {
+            "id": self.id,
+            "time": stamp,
+            "method": self.method,
+            "path": self.path,
+            "query": dict(self.query),
+            "headers": dict(self.headers),
+            "status": self.status,
+            "stub": self.stub,
+        }
+
+
+class Store:
+    """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork)."""
+
+    def __init__(self, path: Path, journal_size: int, parser: FixtureParser) -> None:
+        if journal_size < 1:
+            raise ValueError("journal_size must be at least 1")
+        self.path = path
+        self.journal_size = journal_size
+        self.parser = parser
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self._state = State(-1)
+        with self._locked() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                for table in _TABLES:  # only ever start-up state: replace_all() fills it again
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.executescript(_SCHEMA)
+            db.execute("DROP TRIGGER IF EXISTS journal_bound")
+            # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
+            keep = int(journal_size)  # the only value formatted into SQL: an int
+            bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
+            db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
+
+    # --- connection ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._conn is None or self._pid != os.getpid():
+                # After a fork the parent's connection must not be used (SQLite's rule); open our own.
+                self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+                self._conn.execute("PRAGMA busy_timeout=30000")
+                # A throwaway file for one server run: durability across power loss buys nothing here.
+                self._conn.execute("PRAGMA synchronous=OFF")
+                self._pid = os.getpid()
+            yield self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that also bumps the generation, so every worker re-reads sessions and stubs."""
+        with self._locked() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    # --- sessions and stubs ----------------------------------------------------------------------
+
+    def state(self) -> State:
+        """The current sessions and stubs; re-read from the file only when an admin write changed them."""
+        with self._locked() as db:
+            generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            if generation == self._state.generation:
+                return self._state
+            sessions = {
+                (agent, sid): json.loads(body)
+                for agent, sid, body in db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid")
+            }
+            rows = db.execute("SELECT rule, source FROM stubs ORDER BY rank").fetchall()
+        stubs = tuple(self._stub_from_row(rule, source) for rule, source in rows)
+        self._state = State(generation, sessions, stubs)
+        return self._state
+
+    def _stub_from_row(self, rule: str, source: str) -> Stub:
+        report = Report(source)
+        stub = self.parser.stub(json.loads(rule), report, (), default_id="")
+        if stub is None:  # only validated rules are ever stored
+            raise FixtureError(report.problems)
+        return stub
+
+    def replace_all(self, fixtures: FixtureSet) -> None:
+        """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
+        with self._write() as db:
+            db.execute("DELETE FROM sessions")
+            db.execute("DELETE FROM stubs")
+            db.execute("DELETE FROM journal")
+            db.executemany(
+                "INSERT INTO sessions VALUES (?, ?, ?)",
+                [(agent, sid, json.dumps(body)) for (agent, sid), body in fixtures.sessions.items()],
+            )
+            db.executemany(
+                "INSERT INTO stubs (id, rank, rule, source) VALUES (?, ?, ?, ?)",
+                [(s.id, rank, json.dumps(s.to_plain()), s.source) for rank, s in enumerate(fixtures.stubs)],
+            )
+
+    def put_session(self, agent: str, session_id: str, given: Mapping[str, Any]) -> bool:
+        """Create or replace; True when it was created."""
+        with self._write() as db:
+            existed = db.execute(
+                "SELECT 1 FROM sessions WHERE agent = ? AND session_id = ?", (agent, session_id)
+            ).fetchone()
+            db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (agent, session_id, json.dumps(given)))
+        return existed is None
+
+    def delete_session(self, agent: str, session_id: str) -> bool:
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM sessions WHERE agent = ? AND session_id = ?", (agent, session_id))
+        return cursor.rowcount > 0
+
+    def clear_sessions(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM sessions")
+
+    def add_stub(self, stub: Stub) -> bool:
+        """Adds `stub` ahead of every other (the newest rule wins); False when its id is taken."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM stubs WHERE id = ?", (stub.id,)).fetchone():
+                return False
+            rank = db.execute("SELECT COALESCE(MIN(rank), 0) - 1 FROM stubs").fetchone()[0]
+            db.execute(
+                "INSERT INTO stubs (id, rank, rule, source) VALUES (?, ?, ?, ?)",
+                (stub.id, rank, json.dumps(stub.to_plain()), stub.source),
+            )
+        return True
+
+    def delete_stub(self, stub_id: str) -> bool:
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM stubs WHERE id = ?", (stub_id,))
+        return cursor.rowcount > 0
+
+    def clear_stubs(self) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM stubs")
+
+    def stub_hits(self) -> dict[str, int]:
+        with self._locked() as db:
+            return dict(db.execute("SELECT id, hits FROM stubs").fetchall())
+
+    def advance(self, stub_id: str) -> int:
+        """Counts one more matching request and returns how many came before it (the sequence position)."""
+        with self._locked() as db:
+            row = db.execute("UPDATE stubs SET hits = hits + 1 WHERE id = ? RETURNING hits", (stub_id,)).fetchone()
+        return 0 if row is None else int(row[0]) - 1
+
+    # --- journal ---------------------------------------------------------------------------------
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        status: int,
+        stub: str | None = None,
+    ) -> None:
+        with self._locked() as db:
+            db.execute(
+                "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), method, path, json.dumps(query), json.dumps(headers), status, stub),
+            )
+
+    def requests(
+        self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """Newest first."""
+        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal"
+        conditions, args = [], []
+        for column, value in (("path", path), ("status", status), ("method", method)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                args.append(value)
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(self.journal_size if limit is None else limit)
+        with self._locked() as db:
+            rows = db.execute(sql, args).fetchall()
+        return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b) for i, t, m, p, q, h, s, b in rows]
+
+    def journal_count(self) -> int:
+        with self._locked() as db:
+            return int(db.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
+
+    def clear_requests(self) -> None:
+        with self._locked() as db:
+            db.execute("DELETE FROM journal")

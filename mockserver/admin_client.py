@@ -1,0 +1,142 @@
+"""A small typed client for the mock's /__admin/ API (standard library only, so it adds no dependency).
+
+admin = AdminClient("http://127.0.0.1:4010")
+admin.put_session("my-agent", "800d444a-e67e-4686-afb3-b0de509cccb3", {"completionStatus": "HTTP_ERROR"})
+admin.add_stub({"match": {"agentName": "my-agent"}, "sequence": [{"status": 500}, {"status": 200}]})
+[entry.status for entry in admin.requests(path="/v1/agents/my-agent/sessions/...")]
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AdminClient", "AdminError", "JournalEntry"]
+
+
+class AdminError(Exception):
+    """The admin API refused a call; `problems` lists every problem it found in the body."""
+
+    def __init__(self, status: int, message: str, problems: list[dict[str, str]]) -> None:
+        lines = "".join(f"\n  {p.get('where') or '<body>'}: {p.get('message')}" for p in problems)
+        super().__init__(f"HTTP {status}: {message}{lines}")
+        self.status = status
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the mock received (admin calls excluded); Authorization is already redacted."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    status: int
+    time: str
+    stub: str | None  # the id of the stub that answered, if one did
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> JournalEntry:
+        return cls(
+            data["method"], data["path"], data["query"], data["headers"], data["status"], data["time"], data.get("stub")
+        )
+
+
+class AdminClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0) -> None:
+        """`base_url`: where the mock listens, without /v1 (e.g. http://127.0.0.1:4010)."""
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+
+    def __repr__(self) -> str:  # never the token
+        return f"AdminClient({self.base_url!r})"
+
+    def _call(self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
+        return self._send(method, path, body, query)[1]
+
+    def _send(
+        self, method: str, path: str, body: Any = None, query: Mapping[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        url = f"{self.base_url}/__admin{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http(s) URLs we build
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            exc.close()
+            try:
+                error = json.loads(raw)
+            except ValueError:
+                error = {"error": raw.decode(errors="replace")[:200]}
+            raise AdminError(exc.code, error.get("error", ""), error.get("problems", [])) from None
+        return status, (json.loads(raw) if raw else None)
+
+    def _quote(self, *parts: str) -> str:
+        return "/".join(urllib.parse.quote(p, safe="") for p in parts)
+
+    # --- sessions ---
+    def sessions(self) -> list[dict[str, Any]]:
+        """Each as {agentName, sessionId, session: the fields given}."""
+        result: list[dict[str, Any]] = self._call("GET", "/sessions")["sessions"]
+        return result
+
+    def put_session(self, agent_name: str, session_id: str, fields: Mapping[str, Any] | None = None) -> bool:
+        """Create or replace a session (missing fields are generated); True when created."""
+        status, _ = self._send("PUT", "/sessions/" + self._quote(agent_name, session_id), dict(fields or {}))
+        return status == 201
+
+    def delete_session(self, agent_name: str, session_id: str) -> None:
+        self._call("DELETE", "/sessions/" + self._quote(agent_name, session_id))
+
+    def clear_sessions(self) -> None:
+        self._call("DELETE", "/sessions")
+
+    # --- stubs ---
+    def stubs(self) -> list[dict[str, Any]]:
+        """Each in the fixture format, plus `source` and `hits` (matching requests so far)."""
+        result: list[dict[str, Any]] = self._call("GET", "/stubs")["stubs"]
+        return result
+
+    def add_stub(self, rule: Mapping[str, Any]) -> str:
+        """Add a stub rule (fixture format); it goes before every other. Returns its id."""
+        stub_id: str = self._call("POST", "/stubs", dict(rule))["id"]
+        return stub_id
+
+    def delete_stub(self, stub_id: str) -> None:
+        self._call("DELETE", "/stubs/" + self._quote(stub_id))
+
+    def clear_stubs(self) -> None:
+        self._call("DELETE", "/stubs")
+
+    # --- journal and reset ---
+    def requests(
+        self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
+    ) -> list[JournalEntry]:
+        """Newest first."""
+        query = {"path": path, "status": status, "method": method, "limit": limit}
+        return [JournalEntry.from_plain(e) for e in self._call("GET", "/requests", query=query)["requests"]]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def reset(self) -> None:
+        """Back to the fixtures loaded at start-up; the journal and sequence positions start over."""
+        self._call("POST", "/reset")
+
+    def health(self) -> bool:
+        return bool(self._call("GET", "/health").get("status") == "ok")

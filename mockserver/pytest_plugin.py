@@ -1,0 +1,126 @@
+"""The `pipecat_mock` pytest fixture (registered through the pytest11 entry point).
+
+One live mock per test session on a free 127.0.0.1 port, reset before every test. Exceptions raised
+inside the server thread fail the test whose request caused them (at its teardown), with the traceback.
+Change what the server loads by overriding the session-scoped `pipecat_mock_config` fixture.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+from flask import Flask, got_request_exception
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from ._app import create_app
+from ._config import Config
+from .admin_client import AdminClient, JournalEntry
+
+__all__ = ["PipecatMock", "PipecatMockServer"]
+
+
+class PipecatMockServer:
+    """The app on werkzeug's server in a daemon thread; collects exceptions raised while serving."""
+
+    def __init__(self, config: Config) -> None:
+        self.app: Flask = create_app(config)
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        got_request_exception.connect(self._on_exception, self.app)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._serve, name="pipecat-mock", daemon=True)
+        self._thread.start()
+
+    def _on_exception(self, sender: Any, exception: BaseException, **_: Any) -> None:
+        with self._lock:
+            self.errors.append("".join(traceback.format_exception(exception)))
+
+    def _serve(self) -> None:
+        try:
+            self._server.serve_forever(poll_interval=0.05)
+        except BaseException:  # the server loop itself died: the next test must hear of it
+            with self._lock:
+                self.errors.append(traceback.format_exc())
+
+    def take_errors(self) -> list[str]:
+        with self._lock:
+            errors, self.errors = self.errors, []
+        return errors
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+        self.app.extensions["pipecat_mock"].control.close()
+
+
+class PipecatMock:
+    """What a test gets: URLs for the code under test, and helpers over the admin API."""
+
+    def __init__(self, server: PipecatMockServer, admin: AdminClient) -> None:
+        keys = server.app.extensions["pipecat_mock"].config.api_keys
+        # An API key the mock accepts: the configured one, else any token works.
+        self.token = keys[0].reveal() if keys else "test-token"
+        self.url = server.url  # where the mock listens
+        self.api_url = server.url + server.app.extensions["pipecat_mock"].spec.base_path  # e.g. .../v1
+        self.admin = admin
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def session_url(self, agent_name: str, session_id: str) -> str:
+        return f"{self.api_url}/agents/{agent_name}/sessions/{session_id}"
+
+    def add_session(self, agent_name: str, session_id: str | None = None, **fields: Any) -> str:
+        """Define a session (fields given are served exactly, the rest generated); returns its id."""
+        session_id = session_id or str(uuid.uuid4())
+        self.admin.put_session(agent_name, session_id, fields)
+        return session_id
+
+    def add_stub(self, rule: Mapping[str, Any]) -> str:
+        """A stub rule in the fixture format (match + respond or sequence); it wins over earlier ones."""
+        return self.admin.add_stub(rule)
+
+    def requests(
+        self, path: str | None = None, status: int | None = None, method: str | None = None
+    ) -> list[JournalEntry]:
+        """What the code under test called, newest first."""
+        return self.admin.requests(path=path, status=status, method=method)
+
+    def reset(self) -> None:
+        self.admin.reset()
+
+
+@pytest.fixture(scope="session")
+def pipecat_mock_config() -> Config:
+    """Override in your conftest.py (session scope) to load fixtures, use --only-fixtures, a seed, and so on."""
+    return Config(access_log=False)
+
+
+@pytest.fixture(scope="session")
+def pipecat_mock_server(pipecat_mock_config: Config) -> Iterator[PipecatMockServer]:
+    server = PipecatMockServer(pipecat_mock_config)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pipecat_mock(pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Config) -> Iterator[PipecatMock]:
+    """A live Pipecat Cloud mock, reset to its start-up fixtures; see the README for an example."""
+    token = pipecat_mock_config.admin_token
+    mock = PipecatMock(pipecat_mock_server, AdminClient(pipecat_mock_server.url, token.reveal() if token else None))
+    pipecat_mock_server.take_errors()  # an earlier test's leftovers were reported there
+    mock.reset()
+    yield mock
+    errors = pipecat_mock_server.take_errors()
+    if errors:
+        pytest.fail("the pipecat mock server raised while serving this test:\n" + "\n".join(errors), pytrace=False)

@@ -1,0 +1,53 @@
+"""The serve flags this feature adds, each with its PIPECAT_MOCK_* variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver import Config, ConfigError
+from mockserver._cli import build_parser, config_from_args
+
+
+def test_flags_reach_the_config() -> None:
+    argv = "serve --fixtures fx --only-fixtures --no-admin --admin-token s3cr3t-value --journal-size 5 --state-db s.db"
+    args = build_parser().parse_args(argv.split())
+    config = config_from_args(args)
+    assert config.fixtures == Path("fx")
+    assert config.only_fixtures
+    assert config.no_admin
+    assert config.admin_token is not None
+    assert config.admin_token.reveal() == "s3cr3t-value"
+    assert "s3cr3t-value" not in repr(config)
+    assert config.journal_size == 5
+    assert config.state_db == Path("s.db")
+
+
+def test_environment_variables() -> None:
+    environ = {
+        "PIPECAT_MOCK_FIXTURES": "fx",
+        "PIPECAT_MOCK_ONLY_FIXTURES": "true",
+        "PIPECAT_MOCK_ADMIN_TOKEN": "tok",
+        "PIPECAT_MOCK_JOURNAL_SIZE": "7",
+    }
+    config = Config.from_env(environ)
+    assert (config.fixtures, config.only_fixtures, config.journal_size) == (Path("fx"), True, 7)
+    assert config.admin_token is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"), [("journal_size", 0, "1 or more"), ("admin_token", "", "empty")]
+)
+def test_bad_values_say_what_is_accepted(field: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config(**{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
+def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    from mockserver import Mock
+
+    (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
+    with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):
+        Mock(Config(access_log=False, state_db=tmp_path / name))

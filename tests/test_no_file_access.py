@@ -1,0 +1,43 @@
+"""No request can make the mock read a file: names from requests are never paths."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+import mockserver
+
+PACKAGE = Path(mockserver.__file__).parent
+FILE_READS = {"read_text", "read_bytes", "open", "iterdir", "glob", "rglob", "listdir", "scandir"}
+# Where files are read, and what from: the spec (start-up), fixture files (start-up, from --fixtures).
+ALLOWED = {"_spec", "_fixture_files", "_record"}  # _record: its own recorded.yaml, at start, to continue it
+
+
+def _file_calls(path: Path) -> set[str]:
+    calls = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in FILE_READS:
+                calls.add(name)
+    return calls
+
+
+def test_only_start_up_modules_read_files() -> None:
+    readers = {p.stem for p in PACKAGE.glob("*.py") if _file_calls(p)}
+    assert readers <= ALLOWED, f"{sorted(readers - ALLOWED)} read files; only {sorted(ALLOWED)} may"
+    assert _file_calls(PACKAGE / "_fixture_files.py")  # the scan does see reads
+
+
+def test_path_like_names_in_requests_are_just_names(client: FlaskClient) -> None:
+    sid = "800d444a-e67e-4686-afb3-b0de509cccb3"
+    for agent in ("..%2F..%2Fpyproject.toml", "%2Fetc%2Fpasswd", "fixtures%2Fsessions.yaml"):
+        response = client.get(f"/v1/agents/{agent}/sessions/{sid}", headers={"Authorization": "Bearer t"})
+        assert response.status_code == 200
+        assert response.json is not None
+        assert set(response.json) >= {"sessionId", "createdAt"}  # a generated session, not a file
+        assert b"[project]" not in response.data
+        assert b"root:" not in response.data

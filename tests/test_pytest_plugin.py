@@ -1,0 +1,131 @@
+"""The `pipecat_mock` fixture, used the way a user's test suite uses it (pytester, in process)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Your own tests: fixtures, stubs, admin API, pytest fixture", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
+    example, config = readme_blocks()
+    pytester.makepyfile(test_readme_example=example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    # The conftest snippet loads a fixtures directory: the example files of this repo.
+    pytester.makeconftest(config.replace('Path(__file__).parent / "fixtures"', repr(str(ROOT / "fixtures"))))
+    pytester.makepyfile(
+        test_config="""
+import requests
+
+def test_only_fixture_sessions_exist(pipecat_mock):
+    base = pipecat_mock.api_url + "/agents/support-bot/sessions/"
+    known = requests.get(base + "800d444a-e67e-4686-afb3-b0de509cccb3", headers=pipecat_mock.headers, timeout=5)
+    assert known.json()["createdAt"] == "2025-10-22T08:39:20.000Z"
+    unknown = requests.get(base + "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f", headers=pipecat_mock.headers, timeout=5)
+    assert unknown.status_code == 404
+"""
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "test_config.py")
+    result.assert_outcomes(passed=1)
+
+
+def test_each_test_starts_from_the_loaded_state(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import requests
+
+SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+
+def test_first(pipecat_mock):
+    pipecat_mock.add_session("a", SID, coldStart=True)
+    pipecat_mock.add_stub({"match": {"agentName": "b"}, "respond": {"status": 500}})
+    requests.get(pipecat_mock.session_url("b", SID), headers=pipecat_mock.headers, timeout=5)
+    assert len(pipecat_mock.requests()) == 1
+
+def test_second(pipecat_mock):
+    assert pipecat_mock.admin.sessions() == []
+    assert pipecat_mock.admin.stubs() == []
+    assert pipecat_mock.requests() == []
+    response = requests.get(pipecat_mock.session_url("b", SID), headers=pipecat_mock.headers, timeout=5)
+    assert response.status_code == 200
+"""
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_an_exception_in_the_server_fails_the_test_that_caused_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import requests
+from mockserver import _pipeline
+
+SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+
+def test_breaks_the_server(pipecat_mock, monkeypatch):
+    def boom(self, request):
+        raise RuntimeError("boom inside the mock")
+    monkeypatch.setattr(_pipeline.Mock, "_answer", boom)
+    response = requests.get(pipecat_mock.session_url("a", SID), headers=pipecat_mock.headers, timeout=5)
+    assert response.status_code == 500
+
+def test_after_it(pipecat_mock):
+    response = requests.get(pipecat_mock.session_url("a", SID), headers=pipecat_mock.headers, timeout=5)
+    assert response.status_code == 200
+"""
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_breaks_the_server*", "*boom inside the mock*"])
+
+
+def test_bad_admin_calls_raise_with_every_problem(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import pytest
+from mockserver.admin_client import AdminError
+
+def test_bad(pipecat_mock):
+    with pytest.raises(AdminError) as caught:
+        pipecat_mock.add_session("a", "not-a-uuid", coldStart="yes")
+    assert caught.value.status == 400
+    assert len(caught.value.problems) == 2
+    assert "coldStart" in str(caught.value)
+"""
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_fixture_follows_a_config_with_api_keys_and_an_admin_token(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+import pytest
+from mockserver import Config
+
+@pytest.fixture(scope="session")
+def pipecat_mock_config():
+    return Config(access_log=False, api_keys=("key-1",), admin_token="admin-secret")
+"""
+    )
+    pytester.makepyfile(
+        """
+import requests
+
+def test_guarded(pipecat_mock):
+    sid = pipecat_mock.add_session("a", coldStart=True)  # the fixture's client sends the admin token
+    assert requests.get(pipecat_mock.session_url("a", sid), headers=pipecat_mock.headers, timeout=5).json()["coldStart"]
+    wrong = requests.get(pipecat_mock.session_url("a", sid), headers={"Authorization": "Bearer other"}, timeout=5)
+    assert wrong.status_code == 401
+    assert requests.get(pipecat_mock.url + "/__admin/sessions", timeout=5).status_code == 401
+"""
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -1,0 +1,120 @@
+"""The shared store: the journal's bound, change detection across connections, atomic sequences."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockserver import Config, Mock, MockRequest
+from mockserver._fixture_files import load_fixtures
+from mockserver._fixture_parse import FixtureParser
+from mockserver._spec import load_spec
+from mockserver._store import Store
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures"
+SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+FLAKY = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+@pytest.fixture(scope="module")
+def parser() -> FixtureParser:
+    return FixtureParser(load_spec())
+
+
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[Mock]:
+    mock = Mock(Config(access_log=False, journal_size=100, state_db=tmp_path / "state.db"))
+    yield mock
+    mock.control.close()
+
+
+def test_the_journal_keeps_only_the_newest_entries_over_10000_requests(mock: Mock) -> None:
+    for i in range(10_000):  # unrouted paths: the cheapest answers, so the test measures the journal
+        mock.handle(MockRequest("GET", f"/load/{i}"))
+    entries = mock.control.store.requests(limit=100_000)
+    assert mock.control.store.journal_count() == 100
+    assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
+
+
+def test_the_journal_filters_by_path_and_status_newest_first(mock: Mock) -> None:
+    for path in ("/v1/agents/a/sessions/" + SID, "/v1/agents/b/sessions/" + SID, "/nope"):
+        mock.handle(MockRequest("GET", path, headers={"authorization": "Bearer t"}))
+    mock.handle(MockRequest("GET", "/v1/agents/a/sessions/" + SID))  # 401
+    store = mock.control.store
+    assert [e.status for e in store.requests(path="/v1/agents/a/sessions/" + SID)] == [401, 200]
+    assert [e.path for e in store.requests(status=404)] == ["/nope"]
+    assert len(store.requests()) == 4
+    store.clear_requests()
+    assert store.requests() == []
+
+
+def test_the_journal_never_holds_credentials(mock: Mock) -> None:
+    headers = {"authorization": "Bearer sk_live_secret", "cookie": "s=sk_live_secret", "x-api-key": "sk_live_secret"}
+    mock.handle(MockRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
+    (entry,) = mock.control.store.requests()
+    assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
+    assert "sk_live_secret" not in mock.control.store.path.read_bytes().decode(errors="replace")
+
+
+def test_another_connection_sees_writes_and_state_is_cached(tmp_path: Path, parser: FixtureParser) -> None:
+    db = tmp_path / "s.db"
+    one, two = Store(db, 10, parser), Store(db, 10, parser)  # as two workers would
+    one.replace_all(load_fixtures(EXAMPLES, parser=parser))
+    first = two.state()
+    assert two.state() is first  # nothing changed: no re-read
+    two.record("GET", "/x", {}, {}, 200)  # journal traffic does not invalidate the cache
+    assert two.state() is first
+    one.put_session("new-agent", SID, {"coldStart": True})
+    assert two.state().sessions[("new-agent", SID)] == {"coldStart": True}
+    one.close()
+    two.close()
+
+
+def test_sequence_positions_advance_atomically_across_connections(tmp_path: Path, parser: FixtureParser) -> None:
+    db = tmp_path / "s.db"
+    stores = [Store(db, 10, parser) for _ in range(4)]
+    stores[0].replace_all(load_fixtures(EXAMPLES, parser=parser))
+    positions: list[int] = []
+    lock = threading.Lock()
+
+    def worker(store: Store) -> None:
+        for _ in range(50):
+            position = store.advance("flaky-session")
+            with lock:
+                positions.append(position)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(positions) == list(range(200))  # each position handed out exactly once
+    for store in stores:
+        store.close()
+
+
+def test_the_temporary_state_directory_is_removed_on_close() -> None:
+    mock = Mock(Config(access_log=False))
+    directory = mock.control.store.path.parent
+    assert directory.is_dir()
+    mock.control.close()
+    assert not directory.exists()
+
+
+def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: FixtureParser) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as old:  # version 0: a journal without the stub column
+        old.execute(
+            "CREATE TABLE journal (id INTEGER PRIMARY KEY, time REAL, method TEXT, path TEXT, "
+            "query TEXT, headers TEXT, status INTEGER)"
+        )
+    old.close()
+    store = Store(db, 10, parser)
+    store.record("GET", "/x", {}, {}, 200, stub="s")
+    assert [e.stub for e in store.requests()] == ["s"]
+    store.close()
