@@ -198,6 +198,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
 
 
+class TargetError(Exception):
+    """The target could not be asked (connection refused, reset, a broken HTTP answer)."""
+
+
 class ContractBroken(AssertionError):
     """A response broke the contract; the message says which check, which request, what was expected."""
 
@@ -240,8 +244,11 @@ class Contract:
             response = self.target.send(request)
         except BudgetExhausted as exc:
             pytest.skip(str(exc))
-        except OSError as exc:  # re-raised without the frames that held the Authorization header
-            raise ConnectionError(f"{self.target.describe()}: {type(exc).__name__}: {exc}") from None
+        except Exception as exc:
+            # Re-raised without the frames below, whose locals hold the Authorization header (pytest -l shows
+            # locals); the message is redacted in case a library quoted the header.
+            message = f"{self.target.describe()}: {type(exc).__name__}: {exc}"
+            raise TargetError(self.target.api_key.redact(message) if self.target.api_key else message) from None
         return Exchange(request, response)
 
     def check(self, request: Request, only: tuple[str, ...] | None = None) -> Exchange:

@@ -266,3 +266,25 @@ def test_the_mock_answers_an_encoded_newline_through_its_pipeline(path: str) -> 
     assert (refused.status_code, refused.content_type) == (401, "application/json")
     answered = client.get(path, headers={"Authorization": "Bearer t"})
     assert answered.content_type == "application/json"
+
+
+def test_a_transport_error_carries_neither_the_key_nor_the_frames_that_held_it() -> None:
+    from contract_tests.plugin import Contract, RunSettings, TargetError
+
+    key = "sk-live-in-a-local-0042"
+
+    def broken(environ: dict[str, Any], start: Any) -> list[bytes]:
+        raise ValueError(f"cannot parse header {environ.get('HTTP_AUTHORIZATION')}")
+
+    contract = Contract(WSGITarget(broken, Secret(key)), RunSettings(), Recorder())
+    with pytest.raises(TargetError) as caught:
+        contract.send(session_request("my-agent", SESSION_ID))
+    assert key not in str(caught.value)
+    assert caught.value.__suppress_context__
+    frames = []
+    tb = caught.value.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert frames[-1] == "send"  # Contract.send; Target.send, whose locals hold the header, is not in it
+    assert frames.count("send") == 1
