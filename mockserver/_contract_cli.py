@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +61,9 @@ def pytest_arguments(args: argparse.Namespace, environ: dict[str, str]) -> list[
 def run_contract(args: argparse.Namespace) -> int:
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
-        raise MockError(
-            f"`pipecat-mock contract` needs pytest and hypothesis ({missing[0]} is missing): {INSTALL_HINT}"
-        )
-    import pytest  # not hypothesis: pytest must import it itself to rewrite asserts in its plugin
-
+        raise MockError(f"`pipecat-mock contract` needs pytest and hypothesis ({missing[0]} missing): {INSTALL_HINT}")
     environ: dict[str, str] = {}
     argv = pytest_arguments(args, environ)
-    os.environ.update(environ)
-    return int(pytest.main(argv))
+    # A fresh interpreter: this one has imported mockserver and contract_tests already, and pytest can only
+    # rewrite the asserts of plugin modules it imports itself.
+    return subprocess.call([sys.executable, "-m", "pytest", *argv], env={**os.environ, **environ})
