@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -184,7 +185,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if run is None:
         return []
     seed = config.getoption("hypothesis_seed", None)
-    return [run.describe(), f"contract seed: --hypothesis-seed={seed} replays this run"]
+    lines = [run.describe(), f"contract seed: --hypothesis-seed={seed} replays this run"]
+    base_path = load_spec().base_path
+    if run.live_url and base_path and not urlsplit(run.target).path.rstrip("/").endswith(base_path):
+        lines.append(
+            f"contract warning: {run.target} does not end with {base_path}, the spec's base path; requests go to "
+            f"{run.target.rstrip('/')}/agents/... (did you mean {run.target.rstrip('/')}{base_path}?)"
+        )
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

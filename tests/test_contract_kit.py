@@ -105,3 +105,17 @@ def test_without_a_key_the_tests_that_need_one_are_skipped_with_the_option_to_se
     assert "needs an API key: pass --contract-api-key or set PIPECAT_API_KEY" in result.stdout.str()
     assert result.ret == 0
     assert table["auth"][0] > 0  # the credential checks still ran
+
+
+def test_a_live_url_without_the_base_path_gets_a_hint(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(
+        SUITE, "--contract-target", "http://127.0.0.1:9", "--co", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(["*does not end with /v1*did you mean http://127.0.0.1:9/v1?*"])
+    assert "at most 100 requests at 5/s" in result.stdout.str()
+
+
+def test_a_bad_option_value_is_a_usage_error_saying_what_is_accepted(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(SUITE, "--contract-target", "ftp://x", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--contract-target 'ftp://x' is not valid. Valid values:*"])
