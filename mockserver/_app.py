@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from ._admin import ADMIN_PREFIX, admin_blueprint
 from ._config import Config
@@ -34,7 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
     def dispatch(path: str) -> Response:
         started = time.perf_counter()
         raw_uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-        raw_path = raw_uri.split("?", 1)[0] if raw_uri else quote(request.path)
+        raw_path = _raw_path(raw_uri) if raw_uri else quote(request.path)
         result = mock.handle(
             MockRequest(
                 method=request.method,
@@ -65,7 +67,24 @@ def create_app(config: Config | None = None) -> Flask:
             )
         return response
 
+    def http_error(exc: HTTPException) -> Response:
+        # Werkzeug answers some requests before any view runs (a method no rule lists, a malformed request);
+        # clients of this API parse ErrorResponse JSON, so those answers are JSON too.
+        if isinstance(exc, WerkzeugMethodNotAllowed | NotFound):  # e.g. %0A in a segment: <path:> stops at it
+            return dispatch(request.path)
+        status = exc.code or 400
+        result = mock.error(status, exc.description or exc.name)
+        return Response(result.body, status=status, headers=list(result.headers), content_type=result.media_type)
+
+    app.register_error_handler(HTTPException, http_error)
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
     app.add_url_rule("/<path:path>", "mock", dispatch, methods=_ALL_METHODS)
     app.register_error_handler(404, lambda _: dispatch(""))  # <path> misses an encoded newline (%0A): route it too
     return app
+
+
+def _raw_path(raw_uri: str) -> str:
+    """The path of a request target, also in absolute form (`GET http://host/v1/... HTTP/1.1`, RFC 9112)."""
+    if "://" in raw_uri.split("?", 1)[0]:
+        return urlsplit(raw_uri).path or "/"
+    return raw_uri.split("?", 1)[0]

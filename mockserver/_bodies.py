@@ -48,7 +48,7 @@ class BodyFactory:
         response = operation.responses.get(str(neg.status))
         media = response.media_type(neg.media_type) if response else None
         if media is None:
-            return self.error(neg.status, neg.reason or f"HTTP {neg.status}")
+            return self.error(neg.status, error_message(neg.status, neg.reason, None))
         if neg.source == "example" and neg.example is not None:
             return media.examples[neg.example]
         walker = self._walkers[(operation.operation_id, response.status, media.name)]  # type: ignore[union-attr]

@@ -21,7 +21,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     for option in OPTIONS:
         kwargs: dict[str, Any] = {"dest": option.field, "default": None, "help": f"{option.help} [env: {option.env}]"}
         if option.switch:
-            parser.add_argument(option.flag, action="store_const", const=True, **kwargs)
+            parser.add_argument(option.flag, action="store_const", const=not option.negate, **kwargs)
         else:
             action = "append" if option.repeatable else "store"
             parser.add_argument(option.flag, type=str, action=action, metavar=option.metavar, **kwargs)

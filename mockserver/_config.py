@@ -102,6 +102,7 @@ class Option:
     metavar: str | None = None
     repeatable: bool = False  # the variable takes a comma-separated list
     switch: bool = False  # a flag without a value; its variable takes 1/0, true/false
+    negate: bool = False  # a switch that sets its field to False (--quiet turns access_log off)
 
     @property
     def env(self) -> str:
@@ -110,7 +111,7 @@ class Option:
     def convert(self, raw: str, source: str) -> Any:
         try:
             if self.switch:
-                return _parse_bool(raw)
+                return _parse_bool(raw) != self.negate
             if self.repeatable:
                 return tuple(self.parse(part.strip()) for part in raw.split(",") if part.strip())
             return self.parse(raw)
@@ -167,4 +168,5 @@ OPTIONS: tuple[Option, ...] = (
     Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
     Option("--journal-size", "journal_size", _parse_int, "Requests the journal keeps (default 1000).", "N"),
     Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
+    Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )

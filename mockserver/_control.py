@@ -63,7 +63,7 @@ class Control:
         self.parser = FixtureParser(spec)
         self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
         self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
-        self._session_walker: Generator = compile_schema(spec.schema("SessionResponse"), keep_extra=True)
+        self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
         self._temp_dir: str | None = None
         if state_db is None:
             self._temp_dir = tempfile.mkdtemp(prefix="pipecat-mock-")

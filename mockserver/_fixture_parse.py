@@ -127,7 +127,8 @@ class FixtureParser:
     """Checks fixture data against the format and the spec; build once per spec."""
 
     def __init__(self, spec: Spec) -> None:
-        self.session_schema: Mapping[str, Any] = spec.schema("SessionResponse")
+        # A spec without SessionResponse (any --spec) still serves; its fixtures just have no session schema.
+        self.session_schema: Mapping[str, Any] = spec.schema("SessionResponse") if _has_session(spec) else {}
         self.param_schemas: dict[str, Mapping[str, Any]] = {}
         self.body_schemas: dict[int, Mapping[str, Any] | None] = {}
         for op in spec.operations:
@@ -350,3 +351,7 @@ def _split(where: str) -> tuple[str | int, ...]:
     for token in re.findall(r"[^.\[\]]+|\[\d+\]", where):
         parts.append(int(token[1:-1]) if token.startswith("[") else token)
     return tuple(parts)
+
+
+def _has_session(spec: Spec) -> bool:
+    return "SessionResponse" in ((spec.document.get("components") or {}).get("schemas") or {})

@@ -20,7 +20,9 @@ Source = Literal["generated", "example"]
 PREFERENCES = ("code", "example", "dynamic", "seed", "delay")
 # RFC 7240 preferences a client may send for its own reasons; the mock ignores them as the RFC asks.
 _STANDARD_PREFERENCES = ("respond-async", "return", "wait", "handling", "depth-noroot")
-_PAIR = re.compile(r'^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(?:=\s*("[^"]*"|[^\s";,]*))?\s*(?:;.*)?$')
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_TOKEN_VALUE = re.compile(r'[^\s";,\\]*')
+_QUOTED_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"')  # RFC 9110 quoted-string; disjoint branches: linear time
 _MAX_SEED = 2**63 - 1
 
 
@@ -75,23 +77,52 @@ def _latency(raw: Mapping[str, str], name: str, where: str) -> Latency | None:
 
 
 def _parse_prefer_header(header: str) -> dict[str, str]:
+    """RFC 7240: `name[=value][; parameter...]`, comma-separated; values may be quoted (and hold commas)."""
     found: dict[str, str] = {}
-    for part in header.split(","):
+    for part in _split_unquoted(header, ","):
         if not part.strip():
             continue
-        match = _PAIR.match(part)
-        if not match:
+        name, has_value, value = _split_unquoted(part, ";")[0].partition("=")
+        name, value = name.strip(), value.strip()
+        quoted = _QUOTED_VALUE.fullmatch(value)
+        if not _NAME.fullmatch(name) or (has_value and not quoted and not _TOKEN_VALUE.fullmatch(value)):
             raise PreferenceError(
                 f"cannot parse the Prefer header near {part.strip()[:60]!r}. "
-                "Expected comma-separated preferences like 'code=404, dynamic=true'."
+                "Expected comma-separated preferences like 'code=404, dynamic=true' (quote values with spaces)."
             )
-        name, value = match.group(1).lower(), (match.group(2) or "").strip('"')
+        name = name.lower()
         if name in _STANDARD_PREFERENCES:
             continue
         if name not in PREFERENCES:
             raise PreferenceError(f"unknown preference {name!r} in the Prefer header. {suggest(name, PREFERENCES)}")
-        found[name] = value
+        found[name] = re.sub(r"\\(.)", r"\1", quoted.group(1)) if quoted else value
     return found
+
+
+def _split_unquoted(text: str, separator: str) -> list[str]:
+    """Split at `separator` outside double quotes, in one pass (no regex backtracking on huge headers)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    if quoted:
+        raise PreferenceError(
+            f"the Prefer header has an unterminated quoted value near {text.strip()[-60:]!r}. "
+            'Close it with a double quote, e.g. example="my example".'
+        )
+    parts.append("".join(current))
+    return parts
 
 
 def _int(raw: Mapping[str, str], name: str, where: str, low: int, high: int) -> int | None:

@@ -104,7 +104,9 @@ class Mock:
             body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
         else:
             body = self.bodies.body(route.operation, neg, route.path_params)
-        return MockResponse(neg.status, encode(body), media_type=neg.media_type, faults=plan)
+        # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
+        headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
+        return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type, faults=plan)
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""

@@ -53,6 +53,7 @@ class Router:
 
     def match(self, method: str, raw_path: str) -> RouteResult:
         method = method.upper()
+        raw_path = remove_dot_segments(raw_path)
         for compiled in self._paths:
             found = compiled.pattern.fullmatch(raw_path)
             if not found:
@@ -77,3 +78,19 @@ def _compile(template: str, operations: dict[str, Operation]) -> _CompiledPath:
         last = m.end()
     pattern += re.escape(template[last:])
     return _CompiledPath(re.compile(pattern), tuple(names), operations)
+
+
+def remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4: `/a/./b/../c` is `/a/c`, as HTTP clients and openapi-core resolve it."""
+    if "/." not in path:
+        return path
+    kept: list[str] = []
+    segments = path.split("/")[1:]
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    trailing = "/" if segments and segments[-1] in (".", "..") else ""
+    return "/" + "/".join(kept) + (trailing if kept else "")

@@ -30,12 +30,21 @@ def rng_for(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest, "big"))
 
 
-@lru_cache(maxsize=4096)
 def agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
     """(organizationId, serviceId, deploymentId): one organization per seed, stable ids per agent."""
+    if len(agent_name) > _CACHED_NAME_LENGTH:  # 4,096 cached names of up to 1 MiB each could hold 4 GiB
+        return _derive_agent_ids(seed, agent_name)
+    return _cached_agent_ids(seed, agent_name)
+
+
+def _derive_agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
     org = uuid4_from(rng_for(seed, "organization"))
     rng = rng_for(seed, "agent", agent_name)
     return org, uuid4_from(rng), uuid4_from(rng)
+
+
+_CACHED_NAME_LENGTH = 256
+_cached_agent_ids = lru_cache(maxsize=4096)(_derive_agent_ids)
 
 
 def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
@@ -146,4 +155,13 @@ def error_message(status: int, reason: str | None, spec_example: Any) -> str:
     if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
         message: str = spec_example["error"]
         return message.split(" / ")[0]
-    return {404: "Not found", 500: "Internal server error"}.get(status, f"HTTP {status}")
+    return _STATUS_MESSAGES.get(status, f"HTTP {status}")
+
+
+# Statuses the spec does not document but the mock can be asked for; 401/403 follow from `security`.
+_STATUS_MESSAGES = {
+    401: "Unauthorized. Send 'Authorization: Bearer <your private API key>'.",
+    403: "Forbidden. This API key may not access this resource.",
+    404: "Not found",
+    500: "Internal server error",
+}

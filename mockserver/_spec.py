@@ -117,7 +117,10 @@ def load_spec(path: str | Path | None = None, overlays: tuple[str | Path, ...] |
     for overlay in bundled_overlay_paths() if overlays is None and path is None else overlays or ():
         document = apply_overlay(document, _read_document(Path(overlay)), overlay)
     _validate_document(spec_path, document)
-    return _index(spec_path, document)
+    try:
+        return _index(spec_path, document)
+    except SpecError as exc:  # raised deep in $ref resolution, which does not know the file
+        raise SpecError(spec_path, exc.problem) from None
 
 
 def _read_document(path: Path) -> dict[str, Any]:
@@ -228,5 +231,7 @@ def _follow(document: Mapping[str, Any], ref: str) -> Any:
     return node
 
 
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+def _one_line(text: str, limit: int = 300) -> str:
+    """One line, cut short: validator messages can quote the whole document."""
+    line = re.sub(r"\s+", " ", text).strip()
+    return line if len(line) <= limit else line[: limit - 3] + "..."
