@@ -79,7 +79,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_error_handler(HTTPException, http_error)
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
     app.add_url_rule("/<path:path>", "mock", dispatch, methods=_ALL_METHODS)
-    app.register_error_handler(404, lambda _: dispatch(""))  # <path> misses an encoded newline (%0A): route it too
     return app
 
 
