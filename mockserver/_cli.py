@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._config import OPTIONS, Config
+from ._contract_cli import register_contract
 from ._fixture_cli import register_check_fixtures
 from ._record_cli import register_record
 from .errors import MockError
@@ -61,6 +62,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record]
+COMMANDS.append(register_contract)  # `pipecat-mock contract`: the contract kit (_contract_cli.py)
 
 
 def build_parser() -> argparse.ArgumentParser:

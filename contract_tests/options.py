@@ -1,0 +1,55 @@
+"""The kit's options: each a flag of `pytest contract_tests` and `pipecat-mock contract`, and an environment
+variable. Kept free of pytest imports so the CLI can list them without loading the test stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_MAX_REQUESTS = 100
+DEFAULT_RATE = 5.0
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    env: str
+    help: str
+    switch: bool = False
+    secret: bool = False
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def metavar(self) -> str:
+        return self.dest.rsplit("_", 1)[-1].upper()
+
+
+OPTIONS = (
+    Option(
+        "--contract-target",
+        "PIPECAT_CONTRACT_TARGET",
+        "Server to check: a base URL with its prefix (https://api.pipecat.daily.co/v1), 'mock' (start "
+        "pipecat-mock serve for the run), or 'wsgi:module:app'. Default: the mock in-process.",
+    ),
+    Option(
+        "--contract-api-key",
+        "PIPECAT_API_KEY",
+        "Private API key for the target; never printed. Prefer the variable: a flag shows in `ps`.",
+        secret=True,
+    ),
+    Option("--contract-agent", "PIPECAT_CONTRACT_AGENT", "Agent of a session known to exist (with the id below)."),
+    Option("--contract-session-id", "PIPECAT_CONTRACT_SESSION_ID", "A session id known to exist; must answer 200."),
+    Option("--contract-strict", "PIPECAT_CONTRACT_STRICT", "Drift (undocumented or missing properties) fails.", True),
+    Option(
+        "--contract-max-requests",
+        "PIPECAT_CONTRACT_MAX_REQUESTS",
+        f"Most requests sent to a live URL in one run (default {DEFAULT_MAX_REQUESTS}).",
+    ),
+    Option(
+        "--contract-rate",
+        "PIPECAT_CONTRACT_RATE",
+        f"Most requests per second to a live URL (default {DEFAULT_RATE:g}).",
+    ),
+)

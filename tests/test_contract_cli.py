@@ -1,0 +1,66 @@
+"""`pipecat-mock contract`: the installed kit's entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockserver._cli import build_parser, main
+from mockserver._contract_cli import INSTALL_HINT, pytest_arguments
+
+
+def test_the_options_become_pytest_arguments_and_the_key_never_enters_argv() -> None:
+    args = build_parser().parse_args(
+        ["contract", "--contract-target", "mock", "--contract-api-key", "k-secret", "--contract-strict", "--", "-x"]
+    )
+    environ: dict[str, str] = {}
+    argv = pytest_arguments(args, environ)
+    assert environ == {"PIPECAT_API_KEY": "k-secret"}
+    assert "k-secret" not in " ".join(argv)
+    assert argv[argv.index("--contract-target") + 1] == "mock"
+    assert "--contract-strict" in argv
+    assert argv[-1] == "-x"
+    assert Path(argv[0], "test_target.py").is_file()  # the installed suite's own directory
+
+
+def test_without_pytest_the_subcommand_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pytest" else real(name, *a))
+    assert main(["contract"]) == 2
+    assert INSTALL_HINT in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_the_console_script_runs_the_suite() -> None:
+    script = Path(sys.executable).with_name("pipecat-mock")
+    done = subprocess.run(
+        [str(script), "contract", "--", "-q", "-k", "spec_is_valid or refused"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "contract summary" in done.stdout
+    assert "spec-valid" in done.stdout
+
+
+@pytest.mark.e2e
+def test_the_spawned_mock_keeps_answering_past_a_full_pipe_and_is_stopped() -> None:
+    from contract_tests.target import SpawnedMockTarget, session_request
+
+    target = SpawnedMockTarget()
+    try:
+        # ~1,000 access-log lines overflow a 64 KiB pipe: a server whose output nobody drains blocks here.
+        for i in range(1_000):
+            assert target.send(session_request("my-agent", f"00000000-0000-4000-8000-{i:012d}")).status == 200
+    finally:
+        target.close()
+    assert target._process.poll() is not None
