@@ -1,14 +1,17 @@
 """The admin state every worker shares: sessions, stubs, sequence positions and the request journal, in SQLite.
 
-WAL mode lets workers read while one writes. The hot path costs one indexed SELECT (the generation: sessions
-and stubs are re-read only after an admin write bumped it) and one INSERT into the journal, whose bound is
-kept by a trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
+WAL mode lets workers read while one writes. Sessions and stubs are re-read only after an admin write bumped
+the generation. When the file is private to one server (the default temporary file) the generation also lives
+in shared memory made before gunicorn forks, so a request checks it without a query; a file that other servers
+may share (--state-db) is asked with one indexed SELECT per request. The journal gets one INSERT per request,
+its bound kept by a trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
 atomic across processes.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sqlite3
 import threading
@@ -74,11 +77,17 @@ class JournalEntry:
 
 
 class Store:
-    """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork)."""
+    """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork).
 
-    def __init__(self, path: Path, journal_size: int, parser: FixtureParser) -> None:
+    private=True: only this process and the processes it forks after this call use the file.
+    """
+
+    def __init__(self, path: Path, journal_size: int, parser: FixtureParser, private: bool = False) -> None:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        # Bumped (under its lock) after every committed admin write; read without the lock per request.
+        self._changes = multiprocessing.Value("q", 0) if private else None
+        self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
         self.path = path
         self.journal_size = journal_size
         self.parser = parser
@@ -125,6 +134,9 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        if self._changes is not None:  # after the commit: whoever sees the new value reads the new rows
+            with self._changes.get_lock():
+                self._changes.value += 1
 
     def close(self) -> None:
         with self._lock:
@@ -136,10 +148,15 @@ class Store:
 
     def state(self) -> State:
         """The current sessions and stubs; re-read from the file only when an admin write changed them."""
-        with self._locked() as db:
-            generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+        if self._changes_seen is not None:
+            generation = self._changes_seen.value  # read before the rows: a write after this re-reads next time
             if generation == self._state.generation:
                 return self._state
+        with self._locked() as db:
+            if self._changes is None:
+                generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                if generation == self._state.generation:
+                    return self._state
             sessions = {
                 (agent, sid): json.loads(body)
                 for agent, sid, body in db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid")

@@ -118,3 +118,22 @@ def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: Fixt
     store.record("GET", "/x", {}, {}, 200, stub="s")
     assert [e.stub for e in store.requests()] == ["s"]
     store.close()
+
+
+def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: Path, parser: FixtureParser) -> None:
+    import os
+
+    store = Store(tmp_path / "p.db", 10, parser, private=True)  # the default: the counter lives in shared memory
+    store.replace_all(load_fixtures(EXAMPLES, parser=parser))
+    first = store.state()
+    assert store.state() is first  # nothing changed: no re-read
+    store.close()  # as Control does before gunicorn forks
+    pid = os.fork()
+    if pid == 0:  # the other worker: an admin write
+        try:
+            store.put_session("forked", SID, {"coldStart": True})
+        finally:
+            os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert store.state().sessions[("forked", SID)] == {"coldStart": True}
+    store.close()
