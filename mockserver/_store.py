@@ -3,8 +3,10 @@
 WAL mode lets workers read while one writes. Sessions and stubs are re-read only after an admin write bumped
 the generation. When the file is private to one server (the default temporary file) the generation also lives
 in shared memory made before gunicorn forks, so a request checks it without a query; a file that other servers
-may share (--state-db) is asked with one indexed SELECT per request. The journal gets one INSERT per request,
-its bound kept by a trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
+may share (--state-db) is asked with one indexed SELECT per request. The journal of a private file is written
+behind (`_journal_buffer`: batches, ids from a shared ticket counter, readers wait for every worker's commit) and
+trimmed to its bound in each batch's transaction; a shared file gets one INSERT per request, its bound kept by a
+trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
 atomic across processes.
 """
 
@@ -16,7 +18,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
+from ._journal_buffer import FlushBarrier, JournalBuffer, Row
 from .errors import FixtureError
 
 SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
@@ -88,6 +91,9 @@ class Store:
         # Bumped (under its lock) after every committed admin write; read without the lock per request.
         self._changes = multiprocessing.Value("q", 0) if private else None
         self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
+        self._barrier = FlushBarrier() if private else None
+        self._buffer: JournalBuffer | None = None  # made in the process that first records
+        self._buffer_lock = threading.Lock()
         self.path = path
         self.journal_size = journal_size
         self.parser = parser
@@ -103,10 +109,11 @@ class Store:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(_SCHEMA)
             db.execute("DROP TRIGGER IF EXISTS journal_bound")
-            # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
-            keep = int(journal_size)  # the only value formatted into SQL: an int
-            bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
-            db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
+            if not private:  # a private file's batches trim themselves (_commit_entries)
+                # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
+                keep = int(journal_size)  # the only value formatted into SQL: an int
+                bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
+                db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -139,6 +146,10 @@ class Store:
                 self._changes.value += 1
 
     def close(self) -> None:
+        with self._buffer_lock:
+            buffer, self._buffer = self._buffer, None
+        if buffer is not None:
+            buffer.close()  # commits what it holds (in the process that made it)
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
@@ -175,6 +186,7 @@ class Store:
 
     def replace_all(self, fixtures: FixtureSet) -> None:
         """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
+        self._settle_journal()
         with self._write() as db:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM stubs")
@@ -248,11 +260,56 @@ class Store:
         status: int,
         stub: str | None = None,
     ) -> None:
+        if self._barrier is not None:
+            row = (time.time(), method, path, query, headers, status, stub)
+            buffer = self._journal_buffer()
+            if buffer is not None:
+                buffer.add(row)
+            else:
+                self._commit_entries([(self._barrier.next_ticket(), *row)])
+            return
         with self._locked() as db:
             db.execute(
                 "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), method, path, json.dumps(query), json.dumps(headers), status, stub),
             )
+
+    def _journal_buffer(self) -> JournalBuffer | None:
+        """This process's buffer (made on first use after a fork); None: write directly (no slot was free)."""
+        buffer = self._buffer
+        if buffer is None or buffer.pid != os.getpid():
+            assert self._barrier is not None
+            with self._buffer_lock:
+                if self._buffer is None or self._buffer.pid != os.getpid():
+                    self._buffer = JournalBuffer(self._barrier, self._commit_entries)
+                buffer = self._buffer
+        return buffer if buffer.usable else None
+
+    def _commit_entries(self, entries: Sequence[Row]) -> None:
+        """(id, time, method, path, query, headers, status, stub) rows in one transaction that keeps the bound."""
+        rows = [(i, t, m, p, json.dumps(q), json.dumps(h), s, b) for i, t, m, p, q, h, s, b in entries]
+        with self._locked() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO journal (id, time, method, path, query, headers, status, stub) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                db.execute("DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?", (self.journal_size,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _settle_journal(self) -> None:
+        """Before a journal read or clear: every request answered so far, in any worker, is in the file."""
+        if self._barrier is None:
+            return
+        buffer = self._buffer
+        if buffer is not None and buffer.pid == os.getpid():
+            buffer.flush()
+        self._barrier.wait()
 
     def requests(
         self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
@@ -268,14 +325,17 @@ class Store:
             sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(self.journal_size if limit is None else limit)
+        self._settle_journal()
         with self._locked() as db:
             rows = db.execute(sql, args).fetchall()
         return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b) for i, t, m, p, q, h, s, b in rows]
 
     def journal_count(self) -> int:
+        self._settle_journal()
         with self._locked() as db:
             return int(db.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
 
     def clear_requests(self) -> None:
+        self._settle_journal()
         with self._locked() as db:
             db.execute("DELETE FROM journal")
