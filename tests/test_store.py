@@ -177,3 +177,12 @@ def test_a_reader_sees_what_another_worker_answered_in_answer_order(
         os.write(done[1], b"x")
         os.waitpid(pid, 0)
         store.close()
+
+
+def test_the_buffered_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: FixtureParser) -> None:
+    store = Store(tmp_path / "p.db", 10, parser, private=True)
+    odd = {"x-name": "Zoë €", "x-raw": "\udcff"}  # non-ASCII, and a lone surrogate orjson refuses
+    store.record("GET", "/x", {"q": "ü"}, odd, 200)
+    (entry,) = store.requests()
+    assert (entry.query, entry.headers) == ({"q": "ü"}, odd)
+    store.close()
