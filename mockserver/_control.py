@@ -65,13 +65,14 @@ class Control:
         self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
         self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
         self._temp_dir: str | None = None
+        private = state_db is None  # a temporary file no other server can know of
         if state_db is None:
             self._temp_dir = tempfile.mkdtemp(prefix="pipecat-mock-")
             state_db = Path(self._temp_dir) / "state.sqlite3"
             # Forked workers inherit this handler: only the process that made the directory removes it.
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
         try:
-            self.store = Store(state_db, journal_size, self.parser)
+            self.store = Store(state_db, journal_size, self.parser, private=private)
             self.store.replace_all(self.initial)
         except sqlite3.Error as exc:
             raise ConfigError(

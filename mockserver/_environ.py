@@ -3,7 +3,7 @@ so building a full dict of lower-cased names for every request was wasted work o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # CGI keeps these two without HTTP_
@@ -33,8 +33,25 @@ class EnvironHeaders(Mapping[str, str]):
             elif key in _UNPREFIXED and value:
                 yield key.replace("_", "-").lower()
 
+    def items(self) -> ItemsView[str, str]:
+        return _Items(self)  # one pass over the environ (the journal copies every header of every request)
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        for key, value in self._environ.items():
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").lower(), str(value)
+            elif key in _UNPREFIXED and value:
+                yield key.replace("_", "-").lower(), str(value)
+
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def __repr__(self) -> str:
         return f"EnvironHeaders({sorted(self)})"  # names only: values include the Authorization header
+
+
+class _Items(ItemsView[str, str]):
+    _mapping: EnvironHeaders
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._mapping.pairs()

@@ -198,6 +198,10 @@ class FaultSettings:
     fault: Fault | None = None
     fault_rate: float | None = None  # with `fault`: the share of requests it hits (default: all)
 
+    @property
+    def is_empty(self) -> bool:
+        return self.latency is None and self.error_rate is None and self.fault is None
+
 
 def stub_settings(latency: Any = None, fault: Any = None, error_rate: Any = None) -> FaultSettings:
     """A stub's faults from the fixture model's values (objects or plain YAML values); None: not set.
@@ -249,6 +253,8 @@ def decide(seed: int, sequence: int, layers: Sequence[FaultSettings]) -> FaultPl
 
     Each aspect draws from its own generator, so adding a latency never changes which requests fail.
     """
+    if all(layer.is_empty for layer in layers):  # the usual case: nothing to draw, the same plan decide() gives
+        return FaultPlan(sequence)
 
     def first(name: str) -> Any:
         return next((getattr(layer, name) for layer in layers if getattr(layer, name) is not None), None)
@@ -274,14 +280,16 @@ class RequestCounter:
     """
 
     def __init__(self) -> None:
-        self._value = multiprocessing.Value("q", 0)
+        # A plain (not recursive) lock, and the raw value used under it: one semaphore round trip per request.
+        self._lock = multiprocessing.Lock()
+        self._value = multiprocessing.RawValue("q", 0)
 
     def next(self) -> int:
-        with self._value.get_lock():
+        with self._lock:
             number = int(self._value.value)
             self._value.value = number + 1
         return number
 
     def reset(self) -> None:
-        with self._value.get_lock():
+        with self._lock:
             self._value.value = 0

@@ -1,26 +1,34 @@
 """The admin state every worker shares: sessions, stubs, sequence positions and the request journal, in SQLite.
 
-WAL mode lets workers read while one writes. The hot path costs one indexed SELECT (the generation: sessions
-and stubs are re-read only after an admin write bumped it) and one INSERT into the journal, whose bound is
-kept by a trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
+WAL mode lets workers read while one writes. Sessions and stubs are re-read only after an admin write bumped
+the generation. When the file is private to one server (the default temporary file) the generation also lives
+in shared memory made before gunicorn forks, so a request checks it without a query; a file that other servers
+may share (--state-db) is asked with one indexed SELECT per request. The journal of a private file is written
+behind (`_journal_buffer`: batches, ids from a shared ticket counter, readers wait for every worker's commit) and
+trimmed to its bound in each batch's transaction; a shared file gets one INSERT per request, its bound kept by a
+trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
 atomic across processes.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
+from ._journal_buffer import FlushBarrier, JournalBuffer, Row
 from .errors import FixtureError
 
 SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
@@ -73,12 +81,29 @@ class JournalEntry:
         }
 
 
-class Store:
-    """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork)."""
+def _json_text(value: Mapping[str, str]) -> str:
+    """orjson: ~15x json.dumps on a request's headers; json.dumps for what orjson refuses (lone surrogates)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
-    def __init__(self, path: Path, journal_size: int, parser: FixtureParser) -> None:
+
+class Store:
+    """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork).
+
+    private=True: only this process and the processes it forks after this call use the file.
+    """
+
+    def __init__(self, path: Path, journal_size: int, parser: FixtureParser, private: bool = False) -> None:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        # Bumped (under its lock) after every committed admin write; read without the lock per request.
+        self._changes = multiprocessing.Value("q", 0) if private else None
+        self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
+        self._barrier = FlushBarrier() if private else None
+        self._buffer: JournalBuffer | None = None  # made in the process that first records
+        self._buffer_lock = threading.Lock()
         self.path = path
         self.journal_size = journal_size
         self.parser = parser
@@ -94,10 +119,11 @@ class Store:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(_SCHEMA)
             db.execute("DROP TRIGGER IF EXISTS journal_bound")
-            # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
-            keep = int(journal_size)  # the only value formatted into SQL: an int
-            bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
-            db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
+            if not private:  # a private file's batches trim themselves (_commit_entries)
+                # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
+                keep = int(journal_size)  # the only value formatted into SQL: an int
+                bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
+                db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -125,8 +151,15 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+        if self._changes is not None:  # after the commit: whoever sees the new value reads the new rows
+            with self._changes.get_lock():
+                self._changes.value += 1
 
     def close(self) -> None:
+        with self._buffer_lock:
+            buffer, self._buffer = self._buffer, None
+        if buffer is not None:
+            buffer.close()  # commits what it holds (in the process that made it)
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
@@ -136,10 +169,15 @@ class Store:
 
     def state(self) -> State:
         """The current sessions and stubs; re-read from the file only when an admin write changed them."""
-        with self._locked() as db:
-            generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+        if self._changes_seen is not None:
+            generation = self._changes_seen.value  # read before the rows: a write after this re-reads next time
             if generation == self._state.generation:
                 return self._state
+        with self._locked() as db:
+            if self._changes is None:
+                generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+                if generation == self._state.generation:
+                    return self._state
             sessions = {
                 (agent, sid): json.loads(body)
                 for agent, sid, body in db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid")
@@ -158,6 +196,7 @@ class Store:
 
     def replace_all(self, fixtures: FixtureSet) -> None:
         """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
+        self._settle_journal()
         with self._write() as db:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM stubs")
@@ -231,11 +270,56 @@ class Store:
         status: int,
         stub: str | None = None,
     ) -> None:
+        if self._barrier is not None:
+            row = (time.time(), method, path, query, headers, status, stub)
+            buffer = self._journal_buffer()
+            if buffer is not None:
+                buffer.add(row)
+            else:
+                self._commit_entries([(self._barrier.next_ticket(), *row)])
+            return
         with self._locked() as db:
             db.execute(
                 "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), method, path, json.dumps(query), json.dumps(headers), status, stub),
             )
+
+    def _journal_buffer(self) -> JournalBuffer | None:
+        """This process's buffer (made on first use after a fork); None: write directly (no slot was free)."""
+        buffer = self._buffer
+        if buffer is None or buffer.pid != os.getpid():
+            assert self._barrier is not None
+            with self._buffer_lock:
+                if self._buffer is None or self._buffer.pid != os.getpid():
+                    self._buffer = JournalBuffer(self._barrier, self._commit_entries)
+                buffer = self._buffer
+        return buffer if buffer.usable else None
+
+    def _commit_entries(self, entries: Sequence[Row]) -> None:
+        """(id, time, method, path, query, headers, status, stub) rows in one transaction that keeps the bound."""
+        rows = [(i, t, m, p, _json_text(q), _json_text(h), s, b) for i, t, m, p, q, h, s, b in entries]
+        with self._locked() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO journal (id, time, method, path, query, headers, status, stub) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                db.execute("DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?", (self.journal_size,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _settle_journal(self) -> None:
+        """Before a journal read or clear: every request answered so far, in any worker, is in the file."""
+        if self._barrier is None:
+            return
+        buffer = self._buffer
+        if buffer is not None and buffer.pid == os.getpid():
+            buffer.flush()
+        self._barrier.wait()
 
     def requests(
         self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
@@ -251,14 +335,17 @@ class Store:
             sql += " WHERE " + " AND ".join(conditions)
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(self.journal_size if limit is None else limit)
+        self._settle_journal()
         with self._locked() as db:
             rows = db.execute(sql, args).fetchall()
         return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b) for i, t, m, p, q, h, s, b in rows]
 
     def journal_count(self) -> int:
+        self._settle_journal()
         with self._locked() as db:
             return int(db.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
 
     def clear_requests(self) -> None:
+        self._settle_journal()
         with self._locked() as db:
             db.execute("DELETE FROM journal")

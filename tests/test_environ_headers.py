@@ -23,6 +23,7 @@ def test_same_headers_as_werkzeug_lower_cased() -> None:
     expected = {k.lower(): v for k, v in WerkzeugHeaders(env).items()}
     assert dict(EnvironHeaders(env)) == expected
     assert len(EnvironHeaders(env)) == len(expected)
+    assert sorted(EnvironHeaders(env).items()) == sorted(expected.items())  # its own one-pass items()
 
 
 @pytest.mark.parametrize("name", ["authorization", "Authorization", "PREFER", "content-type", "content-length"])

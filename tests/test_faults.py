@@ -17,6 +17,7 @@ from mockserver import Config, ConfigError, Mock, MockRequest, create_app
 from mockserver._cli import main
 from mockserver._fault_shell import SLOW_CHUNKS, SLOW_GAP_SECONDS
 from mockserver._faults import (
+    FaultPlan,
     FaultSettings,
     FixedLatency,
     LognormalLatency,
@@ -315,3 +316,11 @@ def test_admin_reset_restarts_the_fault_sequence() -> None:
     client.get(PATH, headers=AUTH)
     assert client.post("/__admin/reset").status_code == 200
     assert mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
+
+
+def test_a_plan_with_nothing_configured_only_numbers_the_request() -> None:
+    # decide() skips its draws when no layer sets anything: the plan must be what the draws would give.
+    nothing, zero = FaultSettings(), FaultSettings(error_rate=0.0, latency=FixedLatency(0))
+    assert [decide(3, n, [nothing, nothing]) for n in range(50)] == [decide(3, n, [zero]) for n in range(50)]
+    assert decide(3, 7, [nothing]) == FaultPlan(7)
+    assert FaultPlan(7).is_noop

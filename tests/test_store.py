@@ -118,3 +118,71 @@ def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: Fixt
     store.record("GET", "/x", {}, {}, 200, stub="s")
     assert [e.stub for e in store.requests()] == ["s"]
     store.close()
+
+
+def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: Path, parser: FixtureParser) -> None:
+    import os
+
+    store = Store(tmp_path / "p.db", 10, parser, private=True)  # the default: the counter lives in shared memory
+    store.replace_all(load_fixtures(EXAMPLES, parser=parser))
+    first = store.state()
+    assert store.state() is first  # nothing changed: no re-read
+    store.close()  # as Control does before gunicorn forks
+    pid = os.fork()
+    if pid == 0:  # the other worker: an admin write
+        try:
+            store.put_session("forked", SID, {"coldStart": True})
+        finally:
+            os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert store.state().sessions[("forked", SID)] == {"coldStart": True}
+    store.close()
+
+
+def test_the_write_behind_journal_keeps_only_the_newest_entries_over_10000_requests() -> None:
+    mock = Mock(Config(access_log=False, journal_size=100))  # no --state-db: the private, buffered journal
+    try:
+        for i in range(10_000):
+            mock.handle(MockRequest("GET", f"/load/{i}"))
+        entries = mock.control.store.requests(limit=100_000)  # read at once, no sleep: the read waits for it
+        assert mock.control.store.journal_count() == 100
+        assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
+    finally:
+        mock.control.close()
+
+
+def test_a_reader_sees_what_another_worker_answered_in_answer_order(
+    tmp_path: Path, parser: FixtureParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from mockserver import _journal_buffer
+
+    monkeypatch.setattr(_journal_buffer, "FLUSH_DELAY", 0.5)  # the other worker commits late: readers must wait
+    store = Store(tmp_path / "p.db", 10, parser, private=True)
+    answered, done = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the other worker: records one request, says so, and stays alive with it buffered
+        try:
+            store.record("GET", "/from-the-other-worker", {}, {}, 200)
+            os.write(answered[1], b"x")
+            os.read(done[0], 1)
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(answered[0], 1) == b"x"
+        store.record("GET", "/from-this-worker", {}, {}, 201)  # answered after the other: newer
+        assert [e.path for e in store.requests()] == ["/from-this-worker", "/from-the-other-worker"]
+    finally:
+        os.write(done[1], b"x")
+        os.waitpid(pid, 0)
+        store.close()
+
+
+def test_the_buffered_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: FixtureParser) -> None:
+    store = Store(tmp_path / "p.db", 10, parser, private=True)
+    odd = {"x-name": "Zoë €", "x-raw": "\udcff"}  # non-ASCII, and a lone surrogate orjson refuses
+    store.record("GET", "/x", {"q": "ü"}, odd, 200)
+    (entry,) = store.requests()
+    assert (entry.query, entry.headers) == ({"q": "ü"}, odd)
+    store.close()
