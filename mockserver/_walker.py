@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -71,6 +72,10 @@ def _compile_combined(schema: Mapping[str, Any], combinator: str, keep_extra: bo
     return _compile(parts[0] if parts else {}, keep_extra)
 
 
+# Generators that merge a provided value into what they generate (objects); all others return it unchanged.
+_MERGING: weakref.WeakSet[Generator] = weakref.WeakSet()
+
+
 def _nullable(base: Generator) -> Generator:
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is None:
@@ -79,22 +84,32 @@ def _nullable(base: Generator) -> Generator:
             return None
         return base(rng, provided)
 
+    if base in _MERGING:
+        _MERGING.add(generate)
     return generate
 
 
 def _object(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
-    props = tuple((name, _compile(sub, keep_extra)) for name, sub in (schema.get("properties") or {}).items())
-    names = {name for name, _ in props}
+    props = tuple(
+        (name, gen, gen in _MERGING)
+        for name, gen in ((n, _compile(sub, keep_extra)) for n, sub in (schema.get("properties") or {}).items())
+    )
+    names = {name for name, _, _ in props}
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING and not isinstance(provided, Mapping):
             return provided
         given = provided if provided is not MISSING else {}
-        out = {name: gen(rng, given.get(name, MISSING)) for name, gen in props}
+        out = {}
+        for name, gen, merges in props:
+            value = given.get(name, MISSING)
+            # Only objects merge a provided value; every other generator serves it as it is, so skip the call.
+            out[name] = gen(rng, value) if merges or value is MISSING else value
         if keep_extra and given:
             out.update((k, v) for k, v in given.items() if k not in names)
         return out
 
+    _MERGING.add(generate)
     return generate
 
 
