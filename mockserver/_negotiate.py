@@ -63,9 +63,11 @@ def parse_preferences(prefer: str | None, query: Mapping[str, str]) -> Preferenc
                     f"unknown query preference '__{name}'. {suggest('__' + name, ['__' + p for p in PREFERENCES])}"
                 )
         where = "query"
+    if "example" in raw and not raw["example"]:
+        raise PreferenceError(f"example= in the {where} is empty. Valid values: an example's name, such as 'default'.")
     return Preferences(
         code=_int(raw, "code", where, 100, 599),
-        example=raw.get("example") or None,
+        example=raw.get("example"),
         dynamic=_bool(raw, "dynamic", where),
         seed=_int(raw, "seed", where, 0, _MAX_SEED),
         delay=_latency(raw, "delay", where),

@@ -133,6 +133,7 @@ REFUSED = {
     "c@de=404": "Expected comma-separated preferences",
     'code=4"04': "unterminated quoted value",
     'code=4"0"4': "Expected comma-separated preferences",
+    'example=""': "is empty. Valid values: an example's name",
 }
 
 
@@ -152,6 +153,7 @@ def test_unusable_preferences_are_422_saying_what_is_accepted(client: FlaskClien
         ("?__dynamic=yes", "Valid values: true, false."),
         ("?__seed=x", "whole number"),
         ("?__example=zzz", "Valid values: default."),
+        ("?__example=", "is empty. Valid values: an example's name"),
     ],
 )
 def test_unusable_query_preferences_are_422(client: FlaskClient, query: str, expected: str) -> None:
