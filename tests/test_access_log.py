@@ -18,26 +18,26 @@ LINE = re.compile(rf"^GET {re.escape(PATH)} 200 \d+\.\dms( seq=\d+[^\n]*)?$")  #
 
 
 @pytest.fixture
-def logged_client() -> Iterator[FlaskClient]:
+def access_client() -> Iterator[FlaskClient]:
     app = create_app(Config(access_log=True))
     with app.test_client() as client:
         yield client
 
 
-def test_in_process_line_goes_to_the_logger(logged_client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_in_process_line_goes_to_the_logger(access_client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="mockserver.access")
-    logged_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"})
+    access_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"})
     lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
     assert len(lines) == 1
     assert LINE.match(lines[0]), lines
     assert TOKEN not in caplog.text
 
 
-def test_serve_writes_the_same_line_straight_to_its_fd(logged_client: FlaskClient) -> None:
+def test_serve_writes_the_same_line_straight_to_its_fd(access_client: FlaskClient) -> None:
     read_end, write_end = os.pipe()
     _access_log.write_to(write_end)
     try:
-        logged_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"})
+        access_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"})
     finally:
         _access_log.write_to(None)
         os.close(write_end)
@@ -48,12 +48,12 @@ def test_serve_writes_the_same_line_straight_to_its_fd(logged_client: FlaskClien
     assert TOKEN not in written
 
 
-def test_a_closed_log_never_fails_the_request(logged_client: FlaskClient) -> None:
+def test_a_closed_log_never_fails_the_request(access_client: FlaskClient) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     os.close(write_end)
     _access_log.write_to(write_end)
     try:
-        assert logged_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        assert access_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
     finally:
         _access_log.write_to(None)
