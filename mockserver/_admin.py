@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 from urllib.parse import quote, unquote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +30,20 @@ ENDPOINTS = (
     "GET|DELETE /__admin/requests  (GET filters: path, status, method, limit)",
     "POST /__admin/reset",
 )
+
+
+def _methods_of(path: str) -> list[str]:
+    """The methods some admin route other than the catch-all takes for `path`."""
+    adapter = current_app.url_map.bind("localhost")
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if not str(endpoint).endswith(".unknown"):
+            allowed.append(method)
+    return allowed
 
 
 def _error(status: int, message: str, problems: list[Problem] | None = None) -> Response:
@@ -201,6 +215,11 @@ def admin_blueprint(mock: Mock) -> Blueprint:
     @admin.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     @admin.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
     def unknown(rest: str) -> ResponseReturnValue:
+        allowed = _methods_of(request.path)
+        if allowed:  # the endpoint exists, with other methods
+            response = _error(405, f"{request.method} is not allowed on {request.path}. Allowed: {', '.join(allowed)}.")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         return _error(404, f"No admin endpoint {request.method} {request.path}. Endpoints: {'; '.join(ENDPOINTS)}.")
 
     @admin.app_errorhandler(HTTPException)

@@ -169,6 +169,24 @@ def test_unknown_admin_paths_are_admin_404s_and_api_paths_never_reach_admin(clie
     assert client.get("/v1/__admin/health", headers=AUTH).json["error"] == "API endpoint not found"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("post", "/__admin/health", "GET, HEAD"),
+        ("patch", "/__admin/reset", "POST"),
+        ("post", f"/__admin/sessions/my-agent/{SID}", "DELETE, GET, HEAD, PUT"),
+    ],
+)
+def test_a_known_admin_path_with_another_method_is_405_with_allow(
+    client: FlaskClient, method: str, path: str, allowed: str
+) -> None:
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert sorted(response.headers["Allow"].split(", ")) == allowed.split(", ")
+    assert response.json["code"] == "405"
+    assert f"Allowed: {response.headers['Allow']}." in response.json["error"]
+
+
 def test_admin_token_guards_every_admin_route() -> None:
     app = create_app(Config(access_log=False, admin_token="s3cret"))
     try:
