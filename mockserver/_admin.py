@@ -18,9 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from ._fixture_parse import Report
 from ._pipeline import Mock
+from ._routing import ADMIN_PREFIX
 from .errors import Problem
 
-ADMIN_PREFIX = "/__admin"
 ENDPOINTS = (
     "GET /__admin/health",
     "GET|DELETE /__admin/sessions",

@@ -10,11 +10,12 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from . import _access_log
-from ._admin import ADMIN_PREFIX, admin_blueprint
+from ._admin import admin_blueprint
 from ._config import Config
 from ._environ import EnvironHeaders
 from ._fault_shell import faulty_stream
 from ._pipeline import Mock, MockRequest
+from ._routing import ADMIN_PREFIX
 from .errors import ConfigError
 
 access_log = _access_log.access_log

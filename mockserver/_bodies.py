@@ -27,7 +27,7 @@ PROVIDERS: dict[str, Provider] = {"SessionResponse": _session, "ErrorResponse": 
 
 
 def encode(value: Any) -> bytes:
-    return dumps(value)  # compact JSON, byte-identical to json.dumps(value, separators=(",", ":"))
+    return dumps(value)  # compact, deterministic JSON
 
 
 class BodyFactory:

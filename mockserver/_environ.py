@@ -27,11 +27,7 @@ class EnvironHeaders(Mapping[str, str]):
         return str(self._environ["HTTP_" + key])
 
     def __iter__(self) -> Iterator[str]:
-        for key, value in self._environ.items():
-            if key.startswith("HTTP_"):
-                yield key[5:].replace("_", "-").lower()
-            elif key in _UNPREFIXED and value:
-                yield key.replace("_", "-").lower()
+        return (name for name, _ in self.pairs())
 
     def items(self) -> ItemsView[str, str]:
         return _Items(self)  # one pass over the environ (the journal copies every header of every request)

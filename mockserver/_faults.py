@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from ._routing import ADMIN_PREFIX
 from ._session import rng_for
 from .errors import ConfigError, suggest
 
@@ -240,7 +241,6 @@ class FaultPlan:
 
 
 NO_FAULTS = FaultPlan()
-ADMIN_PREFIX = "/__admin"
 
 
 def faults_apply_to(path: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from . import _security
 from ._bodies import BodyFactory, encode
@@ -90,7 +91,7 @@ class Mock:
 
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
-        given = self.control.session(state, route.path_params) if serves_sessions else None
+        given = self._fixture_session(route, state)
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:
             problem = "Session not found"
         try:
@@ -106,13 +107,22 @@ class Mock:
         plan = self.fault_plan(request, FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, neg.seed, plan)
-        if given is not None and neg.status == 200 and prefs.example is None:
-            body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
-        else:
-            body = self.bodies.body(route.operation, neg, route.path_params)
+        body = self._body(route, neg, given if prefs.example is None else None)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
         return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type, faults=plan)
+
+    def _fixture_session(self, route: RouteMatch, state: State) -> Mapping[str, Any] | None:
+        """The fields a fixture gives for the requested session, when the operation serves sessions."""
+        if not self.control.serves_sessions(route.operation):
+            return None
+        return self.control.session(state, route.path_params)
+
+    def _body(self, route: RouteMatch, neg: Negotiation, given: Mapping[str, Any] | None) -> Any:
+        """A fixture session's body for a 200 when one is given; otherwise the example or generated body."""
+        if given is not None and neg.status == 200:
+            return self.control.session_body(route.operation, neg.seed, route.path_params, given)
+        return self.bodies.body(route.operation, neg, route.path_params)
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""
@@ -142,12 +152,7 @@ class Mock:
             body, headers = self.bodies.error(401, "Invalid API key."), (("WWW-Authenticate", 'Bearer realm="api"'),)
         else:
             neg = negotiate(route.operation, Preferences(code=reply.status), "dynamic", self.config.seed)
-            serves_sessions = self.control.serves_sessions(route.operation)
-            given = self.control.session(state, route.path_params) if serves_sessions else None
-            if given is not None and reply.status == 200:
-                body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
-            else:
-                body = self.bodies.body(route.operation, neg, route.path_params)
+            body = self._body(route, neg, self._fixture_session(route, state))
         return MockResponse(reply.status, encode(body), headers, faults=plan, stub=hit.stub, stub_response=reply)
 
     def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:

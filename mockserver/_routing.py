@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from ._spec import Operation, Spec
 
+ADMIN_PREFIX = "/__admin"  # the admin API's routes; never the mocked API's
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
