@@ -39,9 +39,9 @@ class BodyFactory:
             for status, response in op.responses.items()
             for media in response.content
         }
-        self._error_schema = spec.document.get("components", {}).get("schemas", {}).get("ErrorResponse")
+        has_error_schema = "ErrorResponse" in spec.document.get("components", {}).get("schemas", {})
         self._error_walker = (
-            compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if self._error_schema else None
+            compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if has_error_schema else None
         )
 
     def body(self, operation: Operation, neg: Negotiation, params: Mapping[str, str]) -> Any:
