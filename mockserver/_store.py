@@ -2,12 +2,11 @@
 
 WAL mode lets workers read while one writes. Sessions and stubs are re-read only after an admin write bumped
 the generation. When the file is private to one server (the default temporary file) the generation also lives
-in shared memory made before gunicorn forks, so a request checks it without a query; a file that other servers
-may share (--state-db) is asked with one indexed SELECT per request. The journal of a private file is written
-behind (`_journal_buffer`: batches, ids from a shared ticket counter, readers wait for every worker's commit) and
-trimmed to its bound in each batch's transaction; a shared file gets one INSERT per request, its bound kept by a
-trigger that trims by id. A stub's position in its sequence advances in one UPDATE ... RETURNING,
-atomic across processes.
+in shared memory made before gunicorn forks, so a request checks it without a query, and so does the journal
+(`_journal_ring`: a ring of the newest entries, a few microseconds per request, visible to every worker at
+once). A file that other servers may share (--state-db) is asked with one indexed SELECT per request and gets
+one journal INSERT per request, its bound kept by a trigger that trims by id. A stub's position in its
+sequence advances in one UPDATE ... RETURNING, atomic across processes.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ import orjson
 
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
-from ._journal_buffer import FlushBarrier, JournalBuffer, Row
+from ._journal_ring import JournalRing
 from .errors import FixtureError
 
 SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
@@ -101,9 +100,7 @@ class Store:
         # Bumped (under its lock) after every committed admin write; read without the lock per request.
         self._changes = multiprocessing.Value("q", 0) if private else None
         self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
-        self._barrier = FlushBarrier() if private else None
-        self._buffer: JournalBuffer | None = None  # made in the process that first records
-        self._buffer_lock = threading.Lock()
+        self._ring = JournalRing(journal_size) if private else None
         self.path = path
         self.journal_size = journal_size
         self.parser = parser
@@ -119,7 +116,7 @@ class Store:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(_SCHEMA)
             db.execute("DROP TRIGGER IF EXISTS journal_bound")
-            if not private:  # a private file's batches trim themselves (_commit_entries)
+            if not private:  # a private server's journal is the ring in shared memory
                 # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
                 keep = int(journal_size)  # the only value formatted into SQL: an int
                 bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
@@ -156,10 +153,6 @@ class Store:
                 self._changes.value += 1
 
     def close(self) -> None:
-        with self._buffer_lock:
-            buffer, self._buffer = self._buffer, None
-        if buffer is not None:
-            buffer.close()  # commits what it holds (in the process that made it)
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
@@ -196,11 +189,12 @@ class Store:
 
     def replace_all(self, fixtures: FixtureSet) -> None:
         """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
-        self._settle_journal()
+        if self._ring is not None:
+            self._ring.clear()
         with self._write() as db:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM stubs")
-            db.execute("DELETE FROM journal")
+            db.execute("DELETE FROM journal")  # a shared file's journal; a private server's is the ring
             db.executemany(
                 "INSERT INTO sessions VALUES (?, ?, ?)",
                 [(agent, sid, json.dumps(body)) for (agent, sid), body in fixtures.sessions.items()],
@@ -270,82 +264,53 @@ class Store:
         status: int,
         stub: str | None = None,
     ) -> None:
-        if self._barrier is not None:
-            row = (time.time(), method, path, query, headers, status, stub)
-            buffer = self._journal_buffer()
-            if buffer is not None:
-                buffer.add(row)
-            else:
-                self._commit_entries([(self._barrier.next_ticket(), *row)])
+        if self._ring is not None:
+            self._ring.record((time.time(), method, path, query, headers, status, stub))
             return
         with self._locked() as db:
             db.execute(
                 "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), method, path, json.dumps(query), json.dumps(headers), status, stub),
+                (time.time(), method, path, _json_text(query), _json_text(headers), status, stub),
             )
-
-    def _journal_buffer(self) -> JournalBuffer | None:
-        """This process's buffer (made on first use after a fork); None: write directly (no slot was free)."""
-        buffer = self._buffer
-        if buffer is None or buffer.pid != os.getpid():
-            assert self._barrier is not None
-            with self._buffer_lock:
-                if self._buffer is None or self._buffer.pid != os.getpid():
-                    self._buffer = JournalBuffer(self._barrier, self._commit_entries)
-                buffer = self._buffer
-        return buffer if buffer.usable else None
-
-    def _commit_entries(self, entries: Sequence[Row]) -> None:
-        """(id, time, method, path, query, headers, status, stub) rows in one transaction that keeps the bound."""
-        rows = [(i, t, m, p, _json_text(q), _json_text(h), s, b) for i, t, m, p, q, h, s, b in entries]
-        with self._locked() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.executemany(
-                    "INSERT INTO journal (id, time, method, path, query, headers, status, stub) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                db.execute("DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?", (self.journal_size,))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-
-    def _settle_journal(self) -> None:
-        """Before a journal read or clear: every request answered so far, in any worker, is in the file."""
-        if self._barrier is None:
-            return
-        buffer = self._buffer
-        if buffer is not None and buffer.pid == os.getpid():
-            buffer.flush()
-        self._barrier.wait()
 
     def requests(
         self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
     ) -> list[JournalEntry]:
         """Newest first."""
-        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal"
-        conditions, args = [], []
-        for column, value in (("path", path), ("status", status), ("method", method)):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                args.append(value)
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
-        sql += " ORDER BY id DESC LIMIT ?"
-        args.append(self.journal_size if limit is None else limit)
-        self._settle_journal()
+        wanted = self.journal_size if limit is None else limit
+        out: list[JournalEntry] = []
+        for entry in self._journal():
+            if len(out) >= wanted:
+                break
+            if (
+                (path is None or entry.path == path)
+                and (status is None or entry.status == status)
+                and (method is None or entry.method == method)
+            ):
+                out.append(entry)
+        return out
+
+    def _journal(self) -> Iterator[JournalEntry]:
+        """Every entry held, newest first."""
+        if self._ring is not None:
+            for entry_id, row in self._ring.entries():
+                yield JournalEntry(entry_id, *row)
+            return
+        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal ORDER BY id DESC"
         with self._locked() as db:
-            rows = db.execute(sql, args).fetchall()
-        return [JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b) for i, t, m, p, q, h, s, b in rows]
+            rows = db.execute(sql).fetchall()
+        for i, t, m, p, q, h, s, b in rows:
+            yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b)
 
     def journal_count(self) -> int:
-        self._settle_journal()
+        if self._ring is not None:
+            return self._ring.count()
         with self._locked() as db:
             return int(db.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
 
     def clear_requests(self) -> None:
-        self._settle_journal()
+        if self._ring is not None:
+            self._ring.clear()
+            return
         with self._locked() as db:
             db.execute("DELETE FROM journal")

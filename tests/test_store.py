@@ -51,12 +51,22 @@ def test_the_journal_filters_by_path_and_status_newest_first(mock: Mock) -> None
     assert store.requests() == []
 
 
-def test_the_journal_never_holds_credentials(mock: Mock) -> None:
-    headers = {"authorization": "Bearer sk_live_secret", "cookie": "s=sk_live_secret", "x-api-key": "sk_live_secret"}
-    mock.handle(MockRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
-    (entry,) = mock.control.store.requests()
-    assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
-    assert "sk_live_secret" not in mock.control.store.path.read_bytes().decode(errors="replace")
+@pytest.mark.parametrize("private", [False, True], ids=["state-db file", "shared-memory ring"])
+def test_the_journal_never_holds_credentials(tmp_path: Path, private: bool) -> None:
+    mock = Mock(Config(access_log=False, state_db=None if private else tmp_path / "state.db"))
+    try:
+        secret = "sk_live_secret"
+        headers = {"authorization": f"Bearer {secret}", "cookie": f"s={secret}", "x-api-key": secret}
+        mock.handle(MockRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
+        (entry,) = mock.control.store.requests()
+        assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
+        store = mock.control.store
+        files = (store.path, store.path.with_name(store.path.name + "-wal"))  # WAL: new rows are in -wal first
+        held = store._ring._data[:] if store._ring is not None else b"".join(f.read_bytes() for f in files)
+        assert b"/v1/agents/a/sessions/" in held  # the entry is in what is searched
+        assert b"sk_live_secret" not in held
+    finally:
+        mock.control.close()
 
 
 def test_another_connection_sees_writes_and_state_is_cached(tmp_path: Path, parser: FixtureParser) -> None:
@@ -139,30 +149,26 @@ def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: 
     store.close()
 
 
-def test_the_write_behind_journal_keeps_only_the_newest_entries_over_10000_requests() -> None:
-    mock = Mock(Config(access_log=False, journal_size=100))  # no --state-db: the private, buffered journal
+def test_the_shared_memory_journal_keeps_only_the_newest_entries_over_10000_requests() -> None:
+    mock = Mock(Config(access_log=False, journal_size=100))  # no --state-db: the private journal ring
     try:
         for i in range(10_000):
             mock.handle(MockRequest("GET", f"/load/{i}"))
-        entries = mock.control.store.requests(limit=100_000)  # read at once, no sleep: the read waits for it
+        entries = mock.control.store.requests(limit=100_000)
         assert mock.control.store.journal_count() == 100
         assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
+        assert [e.id for e in entries] == list(range(10_000, 9_900, -1))
     finally:
         mock.control.close()
 
 
-def test_a_reader_sees_what_another_worker_answered_in_answer_order(
-    tmp_path: Path, parser: FixtureParser, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_reader_sees_what_another_worker_answered_in_answer_order(tmp_path: Path, parser: FixtureParser) -> None:
     import os
 
-    from mockserver import _journal_buffer
-
-    monkeypatch.setattr(_journal_buffer, "FLUSH_DELAY", 0.5)  # the other worker commits late: readers must wait
     store = Store(tmp_path / "p.db", 10, parser, private=True)
     answered, done = os.pipe(), os.pipe()
     pid = os.fork()
-    if pid == 0:  # the other worker: records one request, says so, and stays alive with it buffered
+    if pid == 0:  # the other worker: records one request, says so, and stays alive
         try:
             store.record("GET", "/from-the-other-worker", {}, {}, 200)
             os.write(answered[1], b"x")
@@ -179,7 +185,7 @@ def test_a_reader_sees_what_another_worker_answered_in_answer_order(
         store.close()
 
 
-def test_the_buffered_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: FixtureParser) -> None:
+def test_the_private_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: FixtureParser) -> None:
     store = Store(tmp_path / "p.db", 10, parser, private=True)
     odd = {"x-name": "Zoë €", "x-raw": "\udcff"}  # non-ASCII, and a lone surrogate orjson refuses
     store.record("GET", "/x", {"q": "ü"}, odd, 200)

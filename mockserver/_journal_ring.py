@@ -1,0 +1,138 @@
+"""The request journal of one server: the newest entries in a ring in shared memory made before gunicorn forks.
+
+Recording an entry encodes it and copies it into a byte ring under one lock: a few microseconds, with no thread,
+no SQLite transaction and nothing for a reader to wait for (an entry is in the ring before its request is
+answered, so every worker's reader sees it). An index of `size` slots maps ids to byte ranges; an entry is gone
+once `size` newer ones exist, or once newer bytes have overwritten its own. The byte ring holds `size` entries of
+BYTES_PER_ENTRY each and never less than MIN_BYTES, so only requests far larger than any a client sends push out
+more than themselves; one larger than half the ring is kept with its longest values cut (see `_fitted`).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import multiprocessing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import orjson
+
+BYTES_PER_ENTRY = 4096
+MIN_BYTES = 16 * 1024 * 1024
+CUT_TO = 4096  # characters an over-large entry keeps of each long value
+
+# time, method, path, query, headers (credentials already redacted), status, the id of the stub that answered
+Row = tuple[float, str, str, Mapping[str, str], Mapping[str, str], int, "str | None"]
+
+_LAST, _WRITTEN, _CLEARED = 0, 1, 2  # meta: the newest id, bytes ever written, the newest id a clear removed
+
+
+class JournalRing:
+    """Create before forking; `record` and the readers are safe from any thread of any forked process."""
+
+    def __init__(self, size: int, data_bytes: int | None = None) -> None:
+        if size < 1:
+            raise ValueError("a journal holds at least 1 entry")
+        self.size = size
+        self.capacity = data_bytes or max(MIN_BYTES, size * BYTES_PER_ENTRY)
+        self._lock = multiprocessing.Lock()
+        self._meta = multiprocessing.RawArray("q", 3)
+        self._index = multiprocessing.RawArray("q", 3 * size)  # per slot: id, byte position, length
+        self._data = mmap.mmap(-1, self.capacity)  # anonymous and shared: forked workers write the same pages
+
+    def record(self, row: Row) -> int:
+        """Appends one entry; returns its id (ids rise by one per entry, in the order entries were recorded)."""
+        data = _encode(row)
+        if len(data) > self.capacity // 2:
+            data = _encode(_fitted(row, self.capacity // 2))
+        size, capacity = len(data), self.capacity
+        with self._lock:
+            meta = self._meta
+            entry_id = int(meta[_LAST]) + 1
+            position = meta[_WRITTEN]
+            start = position % capacity
+            head = min(size, capacity - start)
+            self._data[start : start + head] = data[:head]
+            if head < size:  # wrapped around the end
+                self._data[0 : size - head] = data[head:]
+            slot = 3 * (entry_id % self.size)
+            self._index[slot : slot + 3] = [entry_id, position, size]
+            meta[_WRITTEN] = position + size
+            meta[_LAST] = entry_id
+        return entry_id
+
+    def entries(self) -> Iterator[tuple[int, Row]]:
+        """(id, row) newest first: the raw bytes are copied under the lock, decoded as the caller iterates."""
+        for entry_id, data in self._raw():
+            yield entry_id, _decode(data)
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(1 for _ in self._live_slots())
+
+    def clear(self) -> None:
+        """Every entry recorded so far is gone; ids go on rising."""
+        with self._lock:
+            self._meta[_CLEARED] = self._meta[_LAST]
+
+    def _raw(self) -> list[tuple[int, bytes]]:
+        capacity = self.capacity
+        with self._lock:
+            out = []
+            for entry_id, position, size in self._live_slots():
+                start = position % capacity
+                head = min(size, capacity - start)
+                data = self._data[start : start + head]
+                if head < size:
+                    data += self._data[0 : size - head]
+                out.append((entry_id, data))
+            return out
+
+    def _live_slots(self) -> Iterator[tuple[int, int, int]]:
+        """(id, position, length) of every entry still held, newest first; call with the lock held."""
+        last, written, cleared = self._meta[_LAST], self._meta[_WRITTEN], self._meta[_CLEARED]
+        for entry_id in range(last, max(cleared, last - self.size), -1):
+            slot = 3 * (entry_id % self.size)
+            held, position, size = self._index[slot : slot + 3]
+            if held != entry_id or position < written - self.capacity:
+                return  # overwritten: so is every older entry
+            yield entry_id, position, size
+
+
+def _encode(row: Row) -> bytes:
+    try:
+        return orjson.dumps(row)
+    except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate from a percent-decoded query)
+        return json.dumps(row).encode()
+
+
+def _decode(data: bytes) -> Row:
+    try:
+        value: Any = orjson.loads(data)
+    except orjson.JSONDecodeError:  # what _encode wrote with json.dumps
+        value = json.loads(data)
+    time, method, path, query, headers, status, stub = value
+    return (time, method, path, query, headers, status, stub)
+
+
+def _fitted(row: Row, limit: int) -> Row:
+    """An entry too large for the ring, with every value longer than CUT_TO characters cut and marked."""
+
+    def cut(text: str) -> str:
+        return text if len(text) <= CUT_TO else f"{text[:CUT_TO]}... ({len(text) - CUT_TO} more characters)"
+
+    time, method, path, query, headers, status, stub = row
+    fitted: Row = (
+        time,
+        method,
+        cut(path),
+        {cut(k): cut(v) for k, v in query.items()},
+        {k: cut(v) for k, v in headers.items()},
+        status,
+        stub,
+    )
+    if len(_encode(fitted)) > limit:  # still too large: thousands of long values; keep their count only
+        omitted = {"x-pipecat-mock-journal": f"{len(headers)} headers and {len(query)} query parameters omitted"}
+        fitted = (time, method, cut(path), {}, omitted, status, stub)
+    return fitted
