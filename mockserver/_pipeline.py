@@ -57,7 +57,9 @@ class Mock:
         # Negotiations depend only on the operation, the preferences and the config: the same few every request.
         self._negotiations: dict[tuple[object, ...], Negotiation] = {}
         self.requests = RequestCounter()  # numbers requests for seeded faults; shared by forked workers
-        self.global_faults = FaultSettings(config.latency, config.error_rate, config.fault, config.fault_rate)
+        # An error rate of 0 sets nothing: the settings stay empty, so decide() takes its no-draw path.
+        error_rate = config.error_rate or None
+        self.global_faults = FaultSettings(config.latency, error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
 
     def handle(self, request: MockRequest) -> MockResponse:

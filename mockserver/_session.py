@@ -7,8 +7,11 @@ the spec declares and drops what the spec does not (so the spec stays the source
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import random
+import struct
+from bisect import bisect
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, cast
@@ -18,6 +21,8 @@ from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from
 # completionStatus vocabulary from the spec's description, weighted like a healthy production agent.
 _COMPLETIONS = ("HTTP_COMPLETED", "WS_CONNECTION_CLOSED", "HTTP_ERROR", "200", "500", "504")
 _COMPLETION_WEIGHTS = (62, 22, 7, 5, 3, 1)
+_COMPLETION_CUMULATIVE = tuple(itertools.accumulate(_COMPLETION_WEIGHTS))  # rng.choices' draw, without its overhead
+_COMPLETION_TOTAL = _COMPLETION_CUMULATIVE[-1]
 ACTIVE_SHARE = 0.15
 COLD_START_SHARE = 0.25
 WARM_START_MAX_SECONDS = 2
@@ -80,7 +85,7 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
     rng = rng_for(seed, "session", agent_name, session_id)
     org, service, deployment = agent_ids(seed, agent_name)
     active = rng.random() < ACTIVE_SHARE
-    completion = None if active else rng.choices(_COMPLETIONS, _COMPLETION_WEIGHTS)[0]
+    completion = None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, rng.random() * _COMPLETION_TOTAL)]
     # Some failed sessions never got a bot: no start time, no metrics, no meeting.
     bot_started = not (completion in ("HTTP_ERROR", "500", "504") and rng.random() < 0.5)
 
@@ -140,12 +145,13 @@ def _timeseries(rng: random.Random, start_ms: int, end_ms: int) -> list[dict[str
     cpu_base = rng.randint(90, 220)
     memory = rng.randint(160, 320) * _MIB
     growth = rng.randint(0, 2 * _MIB)
+    times = range(first, last + 1, interval)
     samples: list[dict[str, int]] = []
     append = samples.append
-    getrandbits = rng.getrandbits
     cpu_noise, memory_noise = _CPU_NOISE, _MEMORY_NOISE
-    for t in range(first, last + 1, interval):
-        bits = getrandbits(32)
+    # All the draws at once: the same 32-bit words, in the same order, as one getrandbits(32) per sample.
+    draws = struct.unpack(f"<{len(times)}I", rng.randbytes(4 * len(times)))
+    for t, bits in zip(times, draws, strict=True):
         cpu = cpu_base + cpu_noise[bits & 255]
         if (bits >> 8) & 127 < _SPEAKING_OF_128:
             cpu += 60 + ((bits >> 15) & 511) % 261  # 60..320 millicores while the bot talks
@@ -156,26 +162,30 @@ def _timeseries(rng: random.Random, start_ms: int, end_ms: int) -> list[dict[str
     return samples
 
 
-def _percentile(sorted_values: list[int], q: float) -> int:
-    """Nearest-rank percentile: always one of the samples, so P50 <= P90 <= P95 <= P99 within min..max."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+@lru_cache(maxsize=1024)
+def _percentile_ranks(count: int) -> tuple[int, int, int, int]:
+    """Nearest-rank P50, P90, P95 and P99 of `count` sorted samples: always one of the samples, so
+    P50 <= P90 <= P95 <= P99 within min..max."""
+    p50, p90, p95, p99 = (max(0, math.ceil(q * count) - 1) for q in (0.50, 0.90, 0.95, 0.99))
+    return p50, p90, p95, p99
 
 
 def _metrics(rng: random.Random, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
     cpu = sorted([s["c"] for s in samples])
     mem = sorted([s["m"] for s in samples])
+    p50, p90, p95, p99 = _percentile_ranks(len(samples))
     return {
         "id": uuid4_from(rng),
         "sessionId": session_id,
         "sampleCount": len(samples),
-        "cpuMillicoresP50": _percentile(cpu, 0.50),
-        "cpuMillicoresP90": _percentile(cpu, 0.90),
-        "cpuMillicoresP95": _percentile(cpu, 0.95),
-        "cpuMillicoresP99": _percentile(cpu, 0.99),
-        "memoryBytesP50": _percentile(mem, 0.50),
-        "memoryBytesP90": _percentile(mem, 0.90),
-        "memoryBytesP95": _percentile(mem, 0.95),
-        "memoryBytesP99": _percentile(mem, 0.99),
+        "cpuMillicoresP50": cpu[p50],
+        "cpuMillicoresP90": cpu[p90],
+        "cpuMillicoresP95": cpu[p95],
+        "cpuMillicoresP99": cpu[p99],
+        "memoryBytesP50": mem[p50],
+        "memoryBytesP90": mem[p90],
+        "memoryBytesP95": mem[p95],
+        "memoryBytesP99": mem[p99],
         "timeseries": samples,
         "eventTs": iso_ms(samples[-1]["t"] * 1000),
         "createdAt": iso_ms(samples[0]["t"] * 1000),

@@ -324,3 +324,13 @@ def test_a_plan_with_nothing_configured_only_numbers_the_request() -> None:
     assert [decide(3, n, [nothing, nothing]) for n in range(50)] == [decide(3, n, [zero]) for n in range(50)]
     assert decide(3, 7, [nothing]) == FaultPlan(7)
     assert FaultPlan(7).is_noop
+
+
+def test_no_fault_flags_leave_the_servers_fault_settings_empty() -> None:
+    """An error rate of 0 (the default) sets nothing, so decide() takes its no-draw path for every request."""
+    for error_rate, empty in ((0.0, True), (0.5, False)):
+        mock = Mock(Config(access_log=False, error_rate=error_rate))
+        try:
+            assert mock.global_faults.is_empty is empty
+        finally:
+            mock.control.close()

@@ -43,3 +43,15 @@ def test_provided_values_are_merged_objects_recursively_and_kept_verbatim_otherw
     assert value["o"]["short"] == "abcd"
     assert "extra" not in value
     assert "uuid" in value["o"]
+
+
+def test_an_object_given_every_field_in_order_still_merges_its_nested_objects() -> None:
+    """The walker's fast path (every field given, in the schema's order) must not skip nested merges."""
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}, "o": FUTURE_FIELDS}}
+    generate = compile_schema(schema, keep_extra=False)
+    given = {"a": 7, "o": {"short": "abcd"}}
+    value = generate(rng_for(1), given)
+    assert value["o"]["short"] == "abcd"
+    assert set(value["o"]) == set(FUTURE_FIELDS["properties"])
+    assert value == generate(rng_for(1), {"o": given["o"], "a": 7})  # same as the general path
+    assert given == {"a": 7, "o": {"short": "abcd"}}  # what was given is not changed
