@@ -189,8 +189,13 @@ def wait_until_serving(side: Side, timeout: float, alive: Callable[[], bool] = l
 _WRK_LINE = re.compile(r"WRK_RESULT (.*)")
 
 
-def load_wrk(side: Side, seconds: float, connections: int, threads: int) -> Result:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s"]
+def pinned(cmd: list[str], cpu: int | None) -> list[str]:
+    """`cmd` run on one CPU only (taskset), or as it is when `cpu` is None."""
+    return cmd if cpu is None else ["taskset", "-c", str(cpu), *cmd]
+
+
+def load_wrk(side: Side, seconds: float, connections: int, threads: int, cpu: int | None = None) -> Result:
+    cmd = pinned(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s"], cpu)
     cmd += ["-s", str(HERE / "ids.lua"), side.url, "--", side.prefix]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     found = _WRK_LINE.search(out)
@@ -201,8 +206,8 @@ def load_wrk(side: Side, seconds: float, connections: int, threads: int) -> Resu
     return Result(f["requests"] / (f["duration_us"] / 1e6), f["p50_us"] / 1000, f["p99_us"] / 1000, errors)
 
 
-def load_python(side: Side, seconds: float, connections: int) -> Result:
-    cmd = [sys.executable, str(HERE / "pyload.py"), side.url + side.prefix, str(seconds), str(connections)]
+def load_python(side: Side, seconds: float, connections: int, cpu: int | None = None) -> Result:
+    cmd = pinned([sys.executable, str(HERE / "pyload.py"), side.url + side.prefix, str(seconds), str(connections)], cpu)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
     return Result(r["requests"] / r["seconds"], r["p50_ms"], r["p99_ms"], r["errors"])
@@ -225,8 +230,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="",
         help="extra `serve` flags for the mock and the ceiling alike, to compare settings (default: none)",
     )
+    p.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers on CPU 1, the load generator on CPU 0 (taskset): steadier ratios on a busy 2-core machine",
+    )
     p.add_argument("--smoke", action="store_true", help="a seconds-long run that only proves the script works")
     args = p.parse_args(argv)
+    if args.pin and (not shutil.which("taskset") or (os.cpu_count() or 1) < 2):
+        p.error("--pin needs taskset (util-linux) and at least 2 CPUs")
+    args.server_cpu, args.client_cpu = (1, 0) if args.pin else (None, None)
     if args.smoke:
         args.seconds, args.rounds, args.connections, args.samples = 0.5, 1, 2, 20
         args.client, args.no_prism = "python", True
@@ -237,12 +250,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def start_prism(stack: ExitStack, name: str, dynamic: bool, quiet: bool) -> Side:
+def start_prism(stack: ExitStack, name: str, dynamic: bool, quiet: bool, cpu: int | None) -> Side:
     port = free_port()
     cmd = ["npx", "-y", PRISM_PACKAGE, "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port)]
     # At its default level (as users run it) Prism logs several lines per request; -v warn is Prism at its best.
     cmd += ["-v", "warn"] if quiet else []
-    server = stack.enter_context(started([*cmd, "-d"] if dynamic else cmd, None, 0, name))
+    server = stack.enter_context(started(pinned([*cmd, "-d"] if dynamic else cmd, cpu), None, 0, name))
     side = Side(name, f"http://127.0.0.1:{port}", PRISM_PREFIX, server.pgid)
     wait_until_serving(side, 180, lambda: server.proc.poll() is None)  # npx may first fetch Prism from npm
     return side
@@ -256,21 +269,23 @@ PRISM_SIDES = (  # name, dynamic, quiet
 
 
 def run(args: argparse.Namespace) -> int:
-    load = (
-        (lambda s: load_wrk(s, args.seconds, args.connections, args.threads))
-        if args.client == "wrk"
-        else (lambda s: load_python(s, args.seconds, args.connections))
-    )
+    def load_for(seconds: float) -> Callable[[Side], Result]:
+        if args.client == "wrk":
+            return lambda s: load_wrk(s, seconds, args.connections, args.threads, args.client_cpu)
+        return lambda s: load_python(s, seconds, args.connections, args.client_cpu)
+
+    load, warm_up = load_for(args.seconds), load_for(1)
     flags = shlex.split(args.server_flags)
     with ExitStack() as stack:
         ready = re.compile(r"listening on (http://\S+?)\s")
-        server = stack.enter_context(started(mock_command(flags), ready, 60, "mock"))
+        server = stack.enter_context(started(pinned(mock_command(flags), args.server_cpu), ready, 60, "mock"))
         url = server.ready
         mock = Side("mock", url, MOCK_PREFIX, server.pgid)
         size = mean_body_size(mock, args.samples)
         print(f"mock: `{' '.join(mock_command(flags)[1:])}` at {url}; mean body {size} bytes over {args.samples} ids")
         ceiling_cmd = [sys.executable, str(HERE / "ceiling.py"), "--size", str(size), "--port", "0", *flags]
-        ceiling = stack.enter_context(started(ceiling_cmd, re.compile(r"listening on (http://\S+)"), 60, "ceiling"))
+        ceiling_ready = re.compile(r"listening on (http://\S+)")
+        ceiling = stack.enter_context(started(pinned(ceiling_cmd, args.server_cpu), ceiling_ready, 60, "ceiling"))
         sides = [mock, Side("ceiling", ceiling.ready, MOCK_PREFIX, ceiling.pgid)]
         if args.no_prism:
             print("prism: skipped (--no-prism)")
@@ -279,16 +294,18 @@ def run(args: argparse.Namespace) -> int:
         else:
             try:
                 for name, dynamic, quiet in PRISM_SIDES:
-                    sides.append(start_prism(stack, name, dynamic, quiet))
+                    sides.append(start_prism(stack, name, dynamic, quiet, args.server_cpu))
             except (RuntimeError, OSError) as exc:
                 print(f"prism: skipped ({str(exc).splitlines()[0]})")
-        print(f"client: {args.client}, {args.connections} connections, {args.seconds:g}s per run, {args.rounds} rounds")
+        pinning = ", servers on CPU 1 and the client on CPU 0" if args.pin else ""
+        print(
+            f"client: {args.client}, {args.connections} connections, {args.seconds:g}s per run, "
+            f"{args.rounds} rounds{pinning}"
+        )
 
         if not args.smoke:
             for side in sides:  # warm-up: imports, caches, connection setup
-                load_wrk(side, 1, args.connections, args.threads) if args.client == "wrk" else load_python(
-                    side, 1, args.connections
-                )
+                warm_up(side)
         results: dict[str, list[Result]] = {s.name: [] for s in sides}
         for round_no in range(args.rounds):
             order = sides[round_no % len(sides) :] + sides[: round_no % len(sides)]

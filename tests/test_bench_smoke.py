@@ -33,3 +33,34 @@ def test_bench_smoke_runs_mock_and_ceiling_side_by_side() -> None:
         assert found, out
         assert int(found.group(1).replace(",", "")) > 0, out
     assert re.search(r"mock / ceiling\s+req/s\s+[\d.]+x", out), out
+
+
+@pytest.mark.e2e
+def test_bench_pin_puts_the_servers_and_the_client_on_separate_cpus() -> None:
+    import os
+    import shutil
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--pin"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "servers on CPU 1 and the client on CPU 0" in done.stdout, done.stdout
+        assert re.search(r"mock / ceiling\s+req/s\s+[\d.]+x", done.stdout), done.stdout
+    else:  # a machine that cannot pin is told so, with what --pin needs
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "--pin needs taskset (util-linux) and at least 2 CPUs" in done.stderr, done.stderr
+
+
+def test_pinned_prefixes_a_command_with_taskset_only_when_asked() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from run import pinned
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    assert pinned(["wrk", "-t1"], None) == ["wrk", "-t1"]
+    assert pinned(["wrk", "-t1"], 0) == ["taskset", "-c", "0", "wrk", "-t1"]
