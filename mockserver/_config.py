@@ -13,6 +13,7 @@ from ._secret import Secret
 from .errors import ConfigError, suggest
 
 MODES = ("dynamic", "example")
+MAX_JOURNAL_SIZE = 1_000_000  # the journal's ring lives in shared memory: ~24 bytes of index per entry, plus its text
 
 
 def _default_workers() -> int:
@@ -75,8 +76,11 @@ class Config:
             object.__setattr__(self, "admin_token", Secret(token))
         if self.admin_token is not None and not self.admin_token.reveal():
             raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
-        if self.journal_size < 1:
-            raise ConfigError(f"journal size {self.journal_size} is too small. Valid values: 1 or more.")
+        if not 1 <= self.journal_size <= MAX_JOURNAL_SIZE:
+            size = "small" if self.journal_size < 1 else "large"
+            raise ConfigError(
+                f"journal size {self.journal_size} is too {size}. Valid values: 1 to {MAX_JOURNAL_SIZE:,} (requests)."
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -172,7 +176,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("--only-fixtures", "only_fixtures", bool, "Sessions no fixture defines answer 404.", switch=True),
     Option("--no-admin", "no_admin", bool, "Turn the /__admin/ API off.", switch=True),
     Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
-    Option("--journal-size", "journal_size", _parse_int, "Requests the journal keeps (default 1000).", "N"),
+    Option(
+        "--journal-size",
+        "journal_size",
+        _parse_int,
+        "Requests the journal keeps (default 1000, at most 1,000,000).",
+        "N",
+    ),
     Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
     Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )

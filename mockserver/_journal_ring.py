@@ -4,8 +4,9 @@ Recording an entry encodes it and copies it into a byte ring under one lock: a f
 no SQLite transaction and nothing for a reader to wait for (an entry is in the ring before its request is
 answered, so every worker's reader sees it). An index of `size` slots maps ids to byte ranges; an entry is gone
 once `size` newer ones exist, or once newer bytes have overwritten its own. The byte ring holds `size` entries of
-BYTES_PER_ENTRY each and never less than MIN_BYTES, so only requests far larger than any a client sends push out
-more than themselves; one larger than half the ring is kept with its longest values cut (see `_fitted`).
+BYTES_PER_ENTRY each, within MIN_BYTES..MAX_BYTES, so only requests far larger than any a client sends (or, near
+the largest sizes, more entries than fit in MAX_BYTES) push out older ones early; an entry larger than half the
+ring is kept with its longest values cut (see `_fitted`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from typing import Any
 
 import orjson
 
+from .errors import ConfigError
+
 BYTES_PER_ENTRY = 4096
 MIN_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 512 * 1024 * 1024  # ~1,000,000 entries of a typical ~500 bytes; pages are touched only as written
 CUT_TO = 4096  # characters an over-large entry keeps of each long value
 
 # time, method, path, query, headers (credentials already redacted), status, the id of the stub that answered
@@ -35,11 +39,17 @@ class JournalRing:
         if size < 1:
             raise ValueError("a journal holds at least 1 entry")
         self.size = size
-        self.capacity = data_bytes or max(MIN_BYTES, size * BYTES_PER_ENTRY)
+        self.capacity = data_bytes or min(MAX_BYTES, max(MIN_BYTES, size * BYTES_PER_ENTRY))
         self._lock = multiprocessing.Lock()
         self._meta = multiprocessing.RawArray("q", 3)
         self._index = multiprocessing.RawArray("q", 3 * size)  # per slot: id, byte position, length
-        self._data = mmap.mmap(-1, self.capacity)  # anonymous and shared: forked workers write the same pages
+        try:
+            self._data = mmap.mmap(-1, self.capacity)  # anonymous and shared: forked workers write the same pages
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot reserve {self.capacity // 2**20} MiB of shared memory for the request journal "
+                f"({exc.strerror or exc}). Lower --journal-size."
+            ) from None
 
     def record(self, row: Row) -> int:
         """Appends one entry; returns its id (ids rise by one per entry, in the order entries were recorded)."""

@@ -37,7 +37,12 @@ def test_environment_variables() -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value", "message"), [("journal_size", 0, "1 or more"), ("admin_token", "", "empty")]
+    ("field", "value", "message"),
+    [
+        ("journal_size", 0, "too small. Valid values: 1 to 1,000,000"),
+        ("journal_size", 1_000_001, "too large. Valid values: 1 to 1,000,000"),
+        ("admin_token", "", "empty"),
+    ],
 )
 def test_bad_values_say_what_is_accepted(field: str, value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

@@ -118,3 +118,26 @@ def test_forked_workers_and_their_threads_record_every_entry_once(size: int) -> 
     else:
         assert [i for i, _ in held] == list(range(3_000, 0, -1))
         assert {r[2] for _, r in held} == want
+
+
+def test_the_largest_journal_fits_its_byte_ring_under_the_cap() -> None:
+    from mockserver._config import MAX_JOURNAL_SIZE
+    from mockserver._journal_ring import MAX_BYTES
+
+    ring = JournalRing(MAX_JOURNAL_SIZE)  # 10,000,000 would have asked for 40 GiB and failed with ENOMEM
+    assert ring.capacity == MAX_BYTES
+    ring.record(row("/p"))
+    assert paths(ring) == ["/p"]
+
+
+def test_shared_memory_that_cannot_be_had_is_a_clear_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mmap
+
+    from mockserver.errors import ConfigError
+
+    def refuse(*args: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    with pytest.raises(ConfigError, match=r"cannot reserve 16 MiB of shared memory .*Cannot allocate .*--journal-size"):
+        JournalRing(10)
