@@ -25,6 +25,7 @@ BYTES_PER_ENTRY = 4096
 MIN_BYTES = 16 * 1024 * 1024
 MAX_BYTES = 512 * 1024 * 1024  # ~1,000,000 entries of a typical ~500 bytes; pages are touched only as written
 CUT_TO = 4096  # characters an over-large entry keeps of each long value
+READ_BATCH = 256  # entries a reader copies per hold of the lock
 
 # time, method, path, query, headers (credentials already redacted), status, the id of the stub that answered
 Row = tuple[float, str, str, Mapping[str, str], Mapping[str, str], int, "str | None"]
@@ -73,41 +74,60 @@ class JournalRing:
         return entry_id
 
     def entries(self) -> Iterator[tuple[int, Row]]:
-        """(id, row) newest first: the raw bytes are copied under the lock, decoded as the caller iterates."""
-        for entry_id, data in self._raw():
-            yield entry_id, _decode(data)
+        """(id, row) newest first. The bytes are copied under the lock a batch at a time, so reading a large
+        journal never holds up requests for long; an entry overwritten between batches ends the read."""
+        with self._lock:
+            entry_id = int(self._meta[_LAST])
+        while True:
+            with self._lock:
+                batch = self._copy(entry_id, READ_BATCH)
+            for held_id, data in batch:
+                yield held_id, _decode(data)
+            if len(batch) < READ_BATCH:
+                return
+            entry_id = batch[-1][0] - 1
 
     def count(self) -> int:
         with self._lock:
-            return sum(1 for _ in self._live_slots())
+            last, oldest = int(self._meta[_LAST]), self._oldest_possible()
+            # Held-ness only ever ends going back in time, so the oldest entry held is found by bisection.
+            low, high = oldest, last + 1
+            while low < high:
+                middle = (low + high) // 2
+                if self._held(middle):
+                    high = middle
+                else:
+                    low = middle + 1
+            return last - low + 1
 
     def clear(self) -> None:
         """Every entry recorded so far is gone; ids go on rising."""
         with self._lock:
             self._meta[_CLEARED] = self._meta[_LAST]
 
-    def _raw(self) -> list[tuple[int, bytes]]:
-        capacity = self.capacity
-        with self._lock:
-            out = []
-            for entry_id, position, size in self._live_slots():
-                start = position % capacity
-                head = min(size, capacity - start)
-                data = self._data[start : start + head]
-                if head < size:
-                    data += self._data[0 : size - head]
-                out.append((entry_id, data))
-            return out
+    def _oldest_possible(self) -> int:
+        return max(int(self._meta[_CLEARED]), int(self._meta[_LAST]) - self.size) + 1
 
-    def _live_slots(self) -> Iterator[tuple[int, int, int]]:
-        """(id, position, length) of every entry still held, newest first; call with the lock held."""
-        last, written, cleared = self._meta[_LAST], self._meta[_WRITTEN], self._meta[_CLEARED]
-        for entry_id in range(last, max(cleared, last - self.size), -1):
+    def _held(self, entry_id: int) -> bool:
+        """Whether the entry is still whole in the ring; call with the lock held."""
+        slot = 3 * (entry_id % self.size)
+        return bool(self._index[slot] == entry_id and self._index[slot + 1] >= self._meta[_WRITTEN] - self.capacity)
+
+    def _copy(self, newest: int, limit: int) -> list[tuple[int, bytes]]:
+        """Up to `limit` entries from id `newest` back, while they are held; call with the lock held."""
+        capacity, out = self.capacity, []
+        for entry_id in range(newest, max(self._oldest_possible(), newest - limit + 1) - 1, -1):
+            if not self._held(entry_id):
+                break  # overwritten: so is every older entry
             slot = 3 * (entry_id % self.size)
-            held, position, size = self._index[slot : slot + 3]
-            if held != entry_id or position < written - self.capacity:
-                return  # overwritten: so is every older entry
-            yield entry_id, position, size
+            position, size = self._index[slot + 1], self._index[slot + 2]
+            start = position % capacity
+            head = min(size, capacity - start)
+            data = self._data[start : start + head]
+            if head < size:
+                data += self._data[0 : size - head]
+            out.append((entry_id, data))
+        return out
 
 
 def _encode(row: Row) -> bytes:

@@ -6,6 +6,8 @@ import os
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver._journal_ring import CUT_TO, JournalRing, Row, _encode
 
@@ -141,3 +143,58 @@ def test_shared_memory_that_cannot_be_had_is_a_clear_config_error(monkeypatch: p
     monkeypatch.setattr(mmap, "mmap", refuse)
     with pytest.raises(ConfigError, match=r"cannot reserve 16 MiB of shared memory .*Cannot allocate .*--journal-size"):
         JournalRing(10)
+
+
+def test_a_read_spanning_several_batches_returns_every_entry_once_in_order() -> None:
+    from mockserver._journal_ring import READ_BATCH
+
+    ring = JournalRing(3 * READ_BATCH)
+    for i in range(2 * READ_BATCH + 10):
+        ring.record(row(f"/p/{i}"))
+    assert paths(ring) == [f"/p/{i}" for i in range(2 * READ_BATCH + 9, -1, -1)]
+
+
+def test_entries_overwritten_while_a_read_is_paused_end_it_rather_than_coming_back_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mockserver._journal_ring as ring_module
+
+    monkeypatch.setattr(ring_module, "READ_BATCH", 2)
+    ring = JournalRing(8)
+    recorded = {ring.record(row(f"/p/{i}")): f"/p/{i}" for i in range(8)}
+    reading = ring.entries()
+    first = [next(reading), next(reading), next(reading)]  # two batches started: ids 8, 7, 6
+    recorded |= {ring.record(row(f"/q/{i}")): f"/q/{i}" for i in range(6)}  # ids 9-14 evict ids 1-6
+    rest = list(reading)
+    assert [i for i, _ in first] == [8, 7, 6]
+    assert [i for i, _ in rest] == [5][: len(rest)]  # id 5 was copied with id 6's batch; nothing older survives
+    assert all(r[2] == recorded[i] for i, r in first + rest)
+
+
+@settings(max_examples=60)
+@given(
+    size=st.integers(1, 12),
+    capacity=st.integers(400, 2_000),  # entries stay under half of it: none is cut to fit
+    ops=st.lists(st.one_of(st.integers(0, 120), st.just(-1)), max_size=60),  # a padding length, or -1: clear
+)
+def test_count_and_entries_match_a_model_of_the_ring(size: int, capacity: int, ops: list[int]) -> None:
+    ring = JournalRing(size, data_bytes=capacity)
+    model: list[tuple[int, Row, int, int]] = []  # id, row, byte position, length
+    written, cleared = 0, 0
+    for op in ops:
+        if op < 0:
+            ring.clear()
+            cleared = model[-1][0] if model else 0
+            continue
+        r = row("/p", {"x-pad": "y" * op})
+        entry_id = ring.record(r)
+        length = len(_encode(r))
+        model.append((entry_id, r, written, length))
+        written += length
+    held = []
+    for entry_id, r, position, _ in reversed(model):
+        if entry_id <= cleared or entry_id <= model[-1][0] - size or position < written - capacity:
+            break
+        held.append((entry_id, r))
+    assert list(ring.entries()) == held
+    assert ring.count() == len(held)
