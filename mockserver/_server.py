@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import functools
 import signal
 import socket
 import sys
 from typing import Any
 
+import gunicorn.util
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
@@ -40,9 +42,26 @@ def banner(base_url: str, spec_base_path: str) -> str:
     )
 
 
-def _graceful_sigint(worker: Any) -> None:
-    """Ctrl-C in a terminal signals the workers too: let them finish the current request, like SIGTERM."""
+def _init_worker(worker: Any) -> None:
+    """Each worker, after the fork: Ctrl-C finishes the current request (like SIGTERM); gunicorn's own
+    errors answer JSON."""
     signal.signal(signal.SIGINT, worker.handle_exit)
+    mock = getattr(worker.wsgi, "extensions", {}).get("pipecat_mock")
+    if mock is not None:
+        # gunicorn answers a request it cannot parse (a request line over 1 MiB, a header over 64 KiB, ...)
+        # before any app code runs, with an HTML page. It has no hook for that body; it calls
+        # util.write_error at the time of the error, so this worker process's copy is replaced.
+        gunicorn.util.write_error = functools.partial(_write_json_error, mock)
+
+
+def _write_json_error(mock: Any, sock: socket.socket, status: int, reason: str, message: str) -> None:
+    """gunicorn's error answer as the ErrorResponse JSON that this API's clients parse."""
+    body = mock.error(status, f"{reason}: {message}" if message else reason).body
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 def gunicorn_options(config: Config) -> dict[str, Any]:
@@ -56,12 +75,12 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
         "accesslog": None,  # the app writes its own line, without headers
         "errorlog": "-",
         "loglevel": "warning",
-        "post_worker_init": _graceful_sigint,
+        "post_worker_init": _init_worker,
         "graceful_timeout": 5,
         "timeout": 120,  # above the longest injected delay (60 s) plus a slow body
         "control_socket_disable": True,
         # gunicorn's defaults (4 KiB request line, 8 KiB header) answer long agent names and big tokens with
-        # its own text/html error; a mock should let them reach the pipeline, which answers JSON.
+        # its own error; a mock should let them reach the pipeline. Beyond these, see _init_worker.
         "limit_request_line": 0,  # 0: up to 1 MiB in gunicorn
         "limit_request_field_size": 64 * 1024,
     }

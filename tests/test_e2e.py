@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -180,6 +181,39 @@ def test_long_agent_names_and_big_headers_reach_the_mock_over_http(server: Serve
     huge_prefer = requests.get(server.url + PATH, headers={**AUTH, "Prefer": "x" * 30_000}, timeout=5)
     assert huge_prefer.status_code == 422
     assert_error_response(huge_prefer.json(), 422)
+
+
+def _raw_exchange(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One raw HTTP/1.1 exchange, for requests that no HTTP client library would send."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"NOT AN HTTP REQUEST\r\n\r\n", 400),
+        (f"GET {PATH} HTTP/1.1\r\nHost: h\r\nX-Big: {'b' * (65 * 1024)}\r\n\r\n".encode(), 431),
+        (b"GET /v1 HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n", 400),
+    ],
+    ids=["garbage request line", "header over 64 KiB", "malformed header name"],
+)
+def test_requests_the_http_server_refuses_still_get_an_error_response_json(
+    server: Server, request_bytes: bytes, status: int
+) -> None:
+    got, headers, body = _raw_exchange(server.url, request_bytes)
+    assert got == status
+    assert headers["content-type"] == "application/json"
+    assert int(headers["content-length"]) == len(body)
+    assert_error_response(json.loads(body), status)
 
 
 def test_one_access_log_line_per_request_without_the_token(server: Server) -> None:
