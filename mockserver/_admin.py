@@ -19,7 +19,9 @@ from werkzeug.exceptions import HTTPException
 from ._fixture_parse import Report
 from ._pipeline import Mock
 from ._routing import ADMIN_PREFIX
-from .errors import Problem
+from .errors import Problem, suggest
+
+JOURNAL_FILTERS = ("path", "path_prefix", "status", "method", "limit")
 
 ENDPOINTS = (
     "GET /__admin/health",
@@ -27,7 +29,7 @@ ENDPOINTS = (
     "GET|PUT|DELETE /__admin/sessions/{agentName}/{sessionId}",
     "GET|POST|DELETE /__admin/stubs",
     "GET|DELETE /__admin/stubs/{id}",
-    "GET|DELETE /__admin/requests  (GET filters: path, status, method, limit)",
+    "GET|DELETE /__admin/requests  (GET filters: path, path_prefix, status, method, limit)",
     "POST /__admin/reset",
 )
 
@@ -178,7 +180,11 @@ def admin_blueprint(mock: Mock) -> Blueprint:
 
     @admin.get("/requests")
     def list_requests() -> ResponseReturnValue:
-        problems = []
+        problems = [
+            Problem("query", name, f"is not a journal filter. {suggest(name, JOURNAL_FILTERS)}")
+            for name in request.args
+            if name not in JOURNAL_FILTERS
+        ]
         numbers: dict[str, int | None] = {}
         for name in ("status", "limit"):
             raw = request.args.get(name)
@@ -194,6 +200,7 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         method = request.args.get("method")
         entries = control.store.requests(
             path=request.args.get("path"),
+            path_prefix=request.args.get("path_prefix"),
             status=numbers["status"],
             method=method.upper() if method else None,
             limit=numbers["limit"],

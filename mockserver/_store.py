@@ -274,7 +274,12 @@ class Store:
             )
 
     def requests(
-        self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        limit: int | None = None,
+        path_prefix: str | None = None,
     ) -> list[JournalEntry]:
         """Newest first."""
         wanted = self.journal_size if limit is None else limit
@@ -284,6 +289,7 @@ class Store:
                 break
             if (
                 (path is None or entry.path == path)
+                and (path_prefix is None or entry.path.startswith(path_prefix))
                 and (status is None or entry.status == status)
                 and (method is None or entry.method == method)
             ):

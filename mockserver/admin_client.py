@@ -125,10 +125,15 @@ class AdminClient:
 
     # --- journal and reset ---
     def requests(
-        self, path: str | None = None, status: int | None = None, method: str | None = None, limit: int | None = None
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        limit: int | None = None,
+        path_prefix: str | None = None,
     ) -> list[JournalEntry]:
-        """Newest first."""
-        query = {"path": path, "status": status, "method": method, "limit": limit}
+        """Newest first; `path` must match exactly, `path_prefix` matches the start (e.g. one agent's calls)."""
+        query = {"path": path, "path_prefix": path_prefix, "status": status, "method": method, "limit": limit}
         return [JournalEntry.from_plain(e) for e in self._call("GET", "/requests", query=query)["requests"]]
 
     def clear_requests(self) -> None:

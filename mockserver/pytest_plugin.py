@@ -89,10 +89,14 @@ class PipecatMock:
         return self.admin.add_stub(rule)
 
     def requests(
-        self, path: str | None = None, status: int | None = None, method: str | None = None
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        path_prefix: str | None = None,
     ) -> list[JournalEntry]:
         """What the code under test called, newest first."""
-        return self.admin.requests(path=path, status=status, method=method)
+        return self.admin.requests(path=path, status=status, method=method, path_prefix=path_prefix)
 
     def reset(self) -> None:
         self.admin.reset()

@@ -143,9 +143,15 @@ def test_the_journal_lists_api_requests_only_newest_first_with_filters(client: F
     by_path = client.get("/__admin/requests", query_string={"path": "/v1/agents/x/sessions/" + SID}).json
     assert len(by_path["requests"]) == 1
     assert client.get("/__admin/requests?limit=1").json["requests"] == [newest]
-    bad = client.get("/__admin/requests?status=abc&limit=0")
+    support_bot = client.get("/__admin/requests?path_prefix=/v1/agents/support-bot/").json["requests"]
+    assert [e["path"] for e in support_bot] == ["/v1/agents/support-bot/sessions/5f0c1a7e-3b2d-4c8e-9a61-2d7f4e8b9c10"]
+    assert client.get("/__admin/requests?path_prefix=/v1/agents/nobody/").json["requests"] == []
+    bad = client.get("/__admin/requests?status=abc&limit=0&paht=/v1")
     assert bad.status_code == 400
-    assert sorted(p["where"] for p in bad.json["problems"]) == ["limit", "status"]
+    assert sorted(p["where"] for p in bad.json["problems"]) == ["limit", "paht", "status"]
+    (typo,) = [p["message"] for p in bad.json["problems"] if p["where"] == "paht"]
+    assert "Did you mean 'path'?" in typo
+    assert "path_prefix" in typo
     assert client.delete("/__admin/requests").status_code == 204
     assert client.get("/__admin/requests").json == {"requests": []}
 

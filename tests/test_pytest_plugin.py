@@ -51,6 +51,8 @@ def test_first(pipecat_mock):
     pipecat_mock.add_stub({"match": {"agentName": "b"}, "respond": {"status": 500}})
     requests.get(pipecat_mock.session_url("b", SID), headers=pipecat_mock.headers, timeout=5)
     assert len(pipecat_mock.requests()) == 1
+    assert len(pipecat_mock.requests(path_prefix="/v1/agents/b/")) == 1
+    assert pipecat_mock.requests(path_prefix="/v1/agents/a/") == []
 
 def test_second(pipecat_mock):
     assert pipecat_mock.admin.sessions() == []
