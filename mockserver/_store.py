@@ -27,7 +27,7 @@ import orjson
 
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
-from ._journal_ring import JournalRing
+from ._journal_ring import READ_BATCH, JournalRing
 from .errors import FixtureError
 
 SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
@@ -302,11 +302,17 @@ class Store:
             for entry_id, row in self._ring.entries():
                 yield JournalEntry(entry_id, *row)
             return
-        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal ORDER BY id DESC"
-        with self._locked() as db:
-            rows = db.execute(sql).fetchall()
-        for i, t, m, p, q, h, s, b in rows:
-            yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b)
+        # A shared file's journal, read a batch at a time (by id, newest first) as the ring is.
+        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal WHERE id < ? ORDER BY id DESC"
+        before = 2**63 - 1
+        while True:
+            with self._locked() as db:
+                rows = db.execute(sql + " LIMIT ?", (before, READ_BATCH)).fetchall()
+            for i, t, m, p, q, h, s, b in rows:
+                yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b)
+            if len(rows) < READ_BATCH:
+                return
+            before = rows[-1][0]
 
     def journal_count(self) -> int:
         if self._ring is not None:

@@ -192,3 +192,17 @@ def test_the_private_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: 
     (entry,) = store.requests()
     assert (entry.query, entry.headers) == ({"q": "ü"}, odd)
     store.close()
+
+
+def test_a_state_db_journal_longer_than_one_read_batch_comes_back_whole(tmp_path: Path) -> None:
+    from mockserver._journal_ring import READ_BATCH
+
+    size = 2 * READ_BATCH + 50
+    mock = Mock(Config(access_log=False, journal_size=size, state_db=tmp_path / "state.db"))
+    try:
+        for i in range(size + 40):
+            mock.handle(MockRequest("GET", f"/load/{i}"))
+        entries = mock.control.store.requests(limit=10 * size)
+        assert [e.path for e in entries] == [f"/load/{i}" for i in range(size + 39, 39, -1)]
+    finally:
+        mock.control.close()
