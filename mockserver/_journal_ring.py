@@ -37,6 +37,7 @@ class JournalRing:
     """Create before forking; `record` and the readers are safe from any thread of any forked process."""
 
     def __init__(self, size: int, data_bytes: int | None = None) -> None:
+        """`data_bytes` overrides the byte ring's size, for tests: a cut entry (up to ~9 KB) must fit in half of it."""
         if size < 1:
             raise ValueError("a journal holds at least 1 entry")
         self.size = size
