@@ -198,3 +198,17 @@ def test_count_and_entries_match_a_model_of_the_ring(size: int, capacity: int, o
         held.append((entry_id, r))
     assert list(ring.entries()) == held
     assert ring.count() == len(held)
+
+
+def test_an_entry_survives_its_worker_being_killed_right_after_recording_it() -> None:
+    import signal
+
+    ring = JournalRing(10)
+    pid = os.fork()
+    if pid == 0:  # a worker that answers one request and is SIGKILLed: no exit handler, no flush
+        ring.record(row("/answered-then-killed"))
+        os.kill(os.getpid(), signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status)
+    assert os.WTERMSIG(status) == signal.SIGKILL
+    assert paths(ring) == ["/answered-then-killed"]
