@@ -48,9 +48,9 @@ def _init_worker(worker: Any) -> None:
     signal.signal(signal.SIGINT, worker.handle_exit)
     mock = getattr(worker.wsgi, "extensions", {}).get("pipecat_mock")
     if mock is not None:
-        # gunicorn answers a request it cannot parse (a request line over 1 MiB, a header over 64 KiB, ...)
-        # before any app code runs, with an HTML page. It has no hook for that body; it calls
-        # util.write_error at the time of the error, so this worker process's copy is replaced.
+        # gunicorn answers a request it cannot parse (a malformed request line or header, a header over
+        # 64 KiB, ...) before any app code runs, with an HTML page. It has no hook for that body, but looks
+        # up util.write_error when the error happens, so replacing it here changes this worker only.
         gunicorn.util.write_error = functools.partial(_write_json_error, mock)
 
 
