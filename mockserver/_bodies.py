@@ -39,9 +39,8 @@ class BodyFactory:
             for status, response in op.responses.items()
             for media in response.content
         }
-        has_error_schema = "ErrorResponse" in spec.document.get("components", {}).get("schemas", {})
         self._error_walker = (
-            compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if has_error_schema else None
+            compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if spec.has_schema("ErrorResponse") else None
         )
 
     def body(self, operation: Operation, neg: Negotiation, params: Mapping[str, str]) -> Any:

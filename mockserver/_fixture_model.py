@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._faults import FAULT_KINDS, FaultKind, Latency
+from ._faults import FaultKind, Latency
 
 # Latency and fault values are the fault layer's own types: one parser, one meaning everywhere.
-Fault = FaultKind
-FAULTS = FAULT_KINDS
 NO_BODY: Any = object()  # a stub response without `body`: the mock generates one for the status
 
 
@@ -67,7 +65,7 @@ class StubResponse:
     status: int = 200
     body: Any = NO_BODY  # NO_BODY: generated for the status (a fixture session for 200); else served exactly
     latency: Latency | None = None
-    fault: Fault | None = None
+    fault: FaultKind | None = None
 
     @property
     def has_body(self) -> bool:

@@ -12,11 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._faults import Latency, parse_latency
+from ._faults import FaultKind, Latency, parse_fault, parse_latency
 from ._fixture_model import (
-    FAULTS,
     NO_BODY,
-    Fault,
     SessionKey,
     Stub,
     StubMatch,
@@ -79,7 +77,9 @@ class FixtureParser:
 
     def __init__(self, spec: Spec) -> None:
         # A spec without SessionResponse (any --spec) still serves; its fixtures just have no session schema.
-        self.session_schema: Mapping[str, Any] = spec.schema("SessionResponse") if _has_session(spec) else {}
+        self.session_schema: Mapping[str, Any] = (
+            spec.schema("SessionResponse") if spec.has_schema("SessionResponse") else {}
+        )
         self.param_schemas: dict[str, Mapping[str, Any]] = {}
         self.body_schemas: dict[int, Mapping[str, Any] | None] = {}
         for op in spec.operations:
@@ -91,11 +91,11 @@ class FixtureParser:
                 media = response.media_type() if response else None
                 if media is not None:
                     self.body_schemas.setdefault(status, media.schema)
-        error_schema = spec.document.get("components", {}).get("schemas", {}).get("ErrorResponse")
+        error_schema = spec.schema("ErrorResponse") if spec.has_schema("ErrorResponse") else None
         for status in [*self.body_schemas, 401]:
             if self.body_schemas.get(status) is None:
                 # Statuses the mock answers itself (401) carry its ErrorResponse body.
-                self.body_schemas[status] = spec.schema("ErrorResponse") if error_schema else None
+                self.body_schemas[status] = error_schema
         self.statuses = tuple(sorted(self.body_schemas))
 
     # --- whole documents -------------------------------------------------------------------------
@@ -287,13 +287,15 @@ class FixtureParser:
                 latency = parse_latency(data["latency"])
             except ConfigError as exc:
                 report.add((*path, "latency"), str(exc))
-        fault = data.get("fault")
-        if fault is not None and fault not in FAULTS:
-            report.add((*path, "fault"), f"{fault!r} is not a fault. {suggest(str(fault), FAULTS)}")
+        fault: FaultKind | None = None
+        if data.get("fault") is not None:
+            try:
+                fault = parse_fault(data["fault"]).kind
+            except ConfigError as exc:
+                report.add((*path, "fault"), str(exc))
         if len(report.problems) != before:
             return None
-        fault_value: Fault | None = fault
-        return StubResponse(status, data.get("body", NO_BODY), latency, fault_value)
+        return StubResponse(status, data.get("body", NO_BODY), latency, fault)
 
 
 def _split(where: str) -> tuple[str | int, ...]:
@@ -302,7 +304,3 @@ def _split(where: str) -> tuple[str | int, ...]:
     for token in re.findall(r"[^.\[\]]+|\[\d+\]", where):
         parts.append(int(token[1:-1]) if token.startswith("[") else token)
     return tuple(parts)
-
-
-def _has_session(spec: Spec) -> bool:
-    return "SessionResponse" in ((spec.document.get("components") or {}).get("schemas") or {})

@@ -82,6 +82,9 @@ class Spec:
     operations: tuple[Operation, ...]
     security_schemes: Mapping[str, Mapping[str, Any]]
 
+    def has_schema(self, name: str) -> bool:
+        return name in ((self.document.get("components") or {}).get("schemas") or {})
+
     def schema(self, name: str) -> Mapping[str, Any]:
         try:
             schema: Mapping[str, Any] = resolve_refs(self.document, self.document["components"]["schemas"][name])
