@@ -10,7 +10,7 @@ import hmac
 import json
 import secrets
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ._fixture_parse import Report
 from ._pipeline import Mock
-from ._routing import ADMIN_PREFIX
+from ._routing import ADMIN_PREFIX, raw_request_path
 from .errors import Problem, suggest
 
 JOURNAL_FILTERS = ("path", "path_prefix", "status", "method", "limit")
@@ -72,8 +72,8 @@ def _json_body() -> Any:
 
 def _session_key() -> tuple[str, str] | None:
     """(agentName, sessionId) from the raw path, as the API's router reads it: an encoded '/' stays in its name."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or quote(request.path)
-    _, found, rest = raw.split("?", 1)[0].partition(ADMIN_PREFIX + "/sessions/")
+    raw = raw_request_path(request.environ, request.path)
+    _, found, rest = raw.partition(ADMIN_PREFIX + "/sessions/")
     parts = rest.split("/")
     if not found or len(parts) != 2 or not all(parts):
         return None

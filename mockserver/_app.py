@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, NotFound
@@ -15,7 +14,7 @@ from ._config import Config
 from ._environ import EnvironHeaders
 from ._fault_shell import faulty_stream
 from ._pipeline import Mock, MockRequest
-from ._routing import ADMIN_PREFIX
+from ._routing import ADMIN_PREFIX, raw_request_path
 from .errors import ConfigError
 
 access_log = _access_log.access_log
@@ -39,8 +38,7 @@ def create_app(config: Config | None = None) -> Flask:
         started = time.perf_counter()
         environ = request.environ
         method = environ.get("REQUEST_METHOD", "GET").upper()
-        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-        raw_path = _raw_path(raw_uri) if raw_uri else quote(request.path)
+        raw_path = raw_request_path(environ, request.path)
         result = mock.handle(
             MockRequest(
                 method=method,
@@ -77,10 +75,3 @@ def create_app(config: Config | None = None) -> Flask:
     app.add_url_rule("/", "mock_root", dispatch, defaults={"path": ""}, methods=_ALL_METHODS)
     app.add_url_rule("/<path:path>", "mock", dispatch, methods=_ALL_METHODS)
     return app
-
-
-def _raw_path(raw_uri: str) -> str:
-    """The path of a request target, also in absolute form (`GET http://host/v1/... HTTP/1.1`, RFC 9112)."""
-    if "://" in raw_uri.split("?", 1)[0]:
-        return urlsplit(raw_uri).path or "/"
-    return raw_uri.split("?", 1)[0]

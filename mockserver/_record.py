@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import yaml
 
-from ._routing import RouteMatch, Router
+from ._routing import RouteMatch, Router, raw_request_path
 from ._secret import Secret
 from ._spec import Spec, load_spec
 from .errors import ConfigError
@@ -305,8 +305,7 @@ def wsgi_app(recorder: Recorder) -> Callable[[dict[str, Any], StartResponse], It
     from http import HTTPStatus
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-        path = raw_uri.split("?", 1)[0] if raw_uri else quote(environ.get("PATH_INFO", "/"))
+        path = raw_request_path(environ, environ.get("PATH_INFO", "/"))
         headers = {
             key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")
         }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from ._spec import Operation, Spec
 
@@ -79,6 +81,18 @@ def _compile(template: str, operations: dict[str, Operation]) -> _CompiledPath:
         last = m.end()
     pattern += re.escape(template[last:])
     return _CompiledPath(re.compile(pattern), tuple(names), operations)
+
+
+def raw_request_path(environ: Mapping[str, Any], decoded_path: str) -> str:
+    """The request's path as the client sent it (still percent-encoded, no query), also from an absolute-form
+    target (`GET http://host/v1/... HTTP/1.1`, RFC 9112); `decoded_path` quoted when the server kept no raw URI."""
+    raw_uri: str = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
+    if not raw_uri:
+        return quote(decoded_path)
+    target = raw_uri.split("?", 1)[0]
+    if "://" in target:
+        return urlsplit(raw_uri).path or "/"
+    return target
 
 
 def remove_dot_segments(path: str) -> str:

@@ -133,3 +133,17 @@ def test_dot_segments_are_resolved_as_clients_and_validators_resolve_them(
     response = client.get(path, headers=AUTH)
     assert response.status_code == status
     assert_keeps_contract(response, path)
+
+
+def test_raw_request_path_keeps_percent_encoding_reads_absolute_form_and_falls_back_to_the_decoded_path() -> None:
+    from mockserver._routing import raw_request_path
+
+    assert (
+        raw_request_path({"RAW_URI": "/v1/agents/a%2Fb/sessions/x?__code=404"}, "ignored")
+        == "/v1/agents/a%2Fb/sessions/x"
+    )
+    assert (
+        raw_request_path({"REQUEST_URI": "http://h:1/__admin/sessions/a/b?x=1"}, "ignored") == "/__admin/sessions/a/b"
+    )
+    assert raw_request_path({"RAW_URI": "http://h:1"}, "ignored") == "/"
+    assert raw_request_path({}, "/v1/agents/zoë") == "/v1/agents/zo%C3%AB"
