@@ -61,8 +61,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record]
-COMMANDS.append(register_contract)  # `pipecat-mock contract`: the contract kit (_contract_cli.py)
+COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record, register_contract]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -93,7 +93,7 @@ class Mock:
 
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
-        given = self._fixture_session(route, state)
+        given = self.control.session(state, route.path_params) if serves_sessions else None
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:
             problem = "Session not found"
         try:

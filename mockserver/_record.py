@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 import yaml
 
+from ._fixture_files import read_document
 from ._routing import RouteMatch, Router, raw_request_path
 from ._secret import Secret
 from ._spec import Spec, load_spec
@@ -109,12 +110,13 @@ class Recording:
         self.stubs: list[dict[str, Any]] = []
         if path.exists():  # continue an earlier recording instead of losing it
             try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                loaded = read_document(path) or {}  # read as `serve --fixtures` will read it
                 self.sessions = dict(loaded.get("sessions") or {})
                 self.stubs = list(loaded.get("stubs") or [])
-            except (yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:
+            except (AttributeError, TypeError, ValueError) as exc:
+                reason = str(exc) if isinstance(exc, ValueError) else "not a mapping of sessions and stubs"
                 raise ConfigError(
-                    f"{path} exists but is not a recording this command can continue ({type(exc).__name__}). "
+                    f"{path} exists but is not a recording this command can continue ({reason}). "
                     "Move it away or choose another --out."
                 ) from None
 

@@ -17,7 +17,7 @@ import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from mockserver import Config, Mock, MockRequest, create_app
+from mockserver import Config, ConfigError, Mock, MockRequest, create_app
 from mockserver._cli import main
 from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from mockserver._secret import Secret
@@ -204,3 +204,21 @@ def test_record_then_replay_gives_the_same_bodies(upstream: tuple[str, list[dict
         for path in (f"/v1/agents/{AGENT}/sessions/{sid}", f"/v1/organizations/o/services/{AGENT}/sessions/{sid}"):
             replayed = replay.get(path, headers={"Authorization": "Bearer any"})
             assert (replayed.status_code, replayed.json) == (answer.status_code, answer.json()), path
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("sessions: [unclosed", "not valid YAML"),
+        ("sessions: {}\nsessions: {}\n", "duplicate key 'sessions'"),
+        ("- a list\n", "not a mapping of sessions and stubs"),
+    ],
+)
+def test_an_earlier_recording_that_cannot_be_continued_is_a_clear_error(tmp_path: Path, text: str, reason: str) -> None:
+    from mockserver._record import Recording
+
+    path = tmp_path / RECORDING_FILE
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"{RECORDING_FILE} exists but is not a recording .*{reason}"):
+        Recording(path, "https://api.example.com/v1")
+    assert path.read_text(encoding="utf-8") == text  # left as it was
