@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,16 +84,25 @@ def _compile(template: str, operations: dict[str, Operation]) -> _CompiledPath:
     return _CompiledPath(re.compile(pattern), tuple(names), operations)
 
 
-def raw_request_path(environ: Mapping[str, Any], decoded_path: str) -> str:
+def raw_request_path(environ: Mapping[str, Any], decoded_path: str | None = None) -> str:
     """The request's path as the client sent it (still percent-encoded, no query), also from an absolute-form
-    target (`GET http://host/v1/... HTTP/1.1`, RFC 9112); `decoded_path` quoted when the server kept no raw URI."""
+    target (`GET http://host/v1/... HTTP/1.1`, RFC 9112); `decoded_path` quoted when the server kept no raw URI
+    (None: PATH_INFO decoded as werkzeug decodes it)."""
     raw_uri: str = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not raw_uri:
-        return quote(decoded_path)
+        return quote(_decoded_path_info(environ) if decoded_path is None else decoded_path)
     target = raw_uri.split("?", 1)[0]
     if "://" in target:
         return urlsplit(raw_uri).path or "/"
     return target
+
+
+def _decoded_path_info(environ: Mapping[str, Any]) -> str:
+    path = str(environ.get("PATH_INFO", ""))
+    # PEP 3333: PATH_INFO holds the path's bytes as latin-1 characters (a string that cannot is already text).
+    with contextlib.suppress(UnicodeEncodeError):
+        path = path.encode("latin-1").decode(errors="replace")
+    return "/" + path.lstrip("/")
 
 
 def remove_dot_segments(path: str) -> str:

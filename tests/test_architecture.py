@@ -12,7 +12,7 @@ import mockserver
 PACKAGE = Path(mockserver.__file__).parent
 HTTP_FRAMEWORKS = {"flask", "werkzeug", "gunicorn"}
 # The only modules allowed to know about HTTP servers and frameworks.
-HTTP_SHELL = {"_app", "_admin", "_server", "_cli", "pytest_plugin"}
+HTTP_SHELL = {"_app", "_wsgi_shell", "_admin", "_server", "_cli", "pytest_plugin"}
 
 
 def _imported_top_levels(path: Path) -> set[str]:
