@@ -28,11 +28,12 @@ def test_bench_smoke_runs_mock_and_ceiling_side_by_side() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert re.search(r"mean body \d+ bytes", out), out
-    for side in ("mock", "ceiling"):
+    for side in ("mock", "ceiling", "ceiling-wsgi"):
         found = re.search(rf"^{side}\s+([\d,]+)\s+[\d.]+\s+[\d.]+", out, re.MULTILINE)
         assert found, out
         assert int(found.group(1).replace(",", "")) > 0, out
     assert re.search(r"mock / ceiling\s+req/s\s+[\d.]+x", out), out
+    assert re.search(r"mock / ceiling-wsgi\s+req/s\s+[\d.]+x", out), out
 
 
 @pytest.mark.e2e
