@@ -16,7 +16,7 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, cast
 
-from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from
+from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from, uuid4_from_bytes
 
 # completionStatus vocabulary from the spec's description, weighted like a healthy production agent.
 _COMPLETIONS = ("HTTP_COMPLETED", "WS_CONNECTION_CLOSED", "HTTP_ERROR", "200", "500", "504")
@@ -81,33 +81,70 @@ _CACHED_NAME_LENGTH = 256
 _cached_agent_ids = lru_cache(maxsize=4096)(_derive_agent_ids)
 
 
-def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
-    rng = rng_for(seed, "session", agent_name, session_id)
-    org, service, deployment = agent_ids(seed, agent_name)
-    active = rng.random() < ACTIVE_SHARE
-    completion = None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, rng.random() * _COMPLETION_TOTAL)]
-    # Some failed sessions never got a bot: no start time, no metrics, no meeting.
-    bot_started = not (completion in ("HTTP_ERROR", "500", "504") and rng.random() < 0.5)
+# Every draw of one session comes from one SHAKE-128 stream of its key, read in this layout: 13 words of
+# 32 bits for the scalars, 4 UUIDs' worth of bytes, then one word per timeseries sample. One hash call
+# replaces seeding a Mersenne Twister (~4 us) and a dozen of its method calls per request.
+_HEAD = struct.Struct("<13I16s16s16s16s")
+_WORD = 1 << 32
+_ACTIVE_BELOW = int(ACTIVE_SHARE * _WORD)
+_COLD_BELOW = int(COLD_START_SHARE * _WORD)
+_HALF = _WORD // 2
+_REJOIN_BELOW = int(0.1 * _WORD)  # a participant who rejoined: two meeting entries
+_NO_BOT_COMPLETIONS = frozenset({"HTTP_ERROR", "500", "504"})
 
-    cold = rng.random() < COLD_START_SHARE if bot_started else None
+
+def _pick(word: int, low: int, high: int) -> int:
+    """A draw in low..high from a uniform 32-bit word (multiply-shift: bias below (high - low) / 2**32)."""
+    return low + ((word * (high - low + 1)) >> 32)
+
+
+def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
+    key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
+    stream = hashlib.shake_128(key)
+    (
+        w_active, w_completion, w_no_bot, w_cold, w_start, w_created, w_millis, w_z1, w_z2,
+        w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined,
+    ) = _HEAD.unpack(stream.digest(_HEAD.size))  # fmt: skip
+    org, service, deployment = agent_ids(seed, agent_name)
+    active = w_active < _ACTIVE_BELOW
+    completion = (
+        None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
+    )
+    # Some failed sessions never got a bot: no start time, no metrics, no meeting.
+    bot_started = not (completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF)
+
+    cold = w_cold < _COLD_BELOW if bot_started else None
     bot_start = (
-        (rng.randint(*COLD_START_SECONDS) if cold else rng.randint(0, WARM_START_MAX_SECONDS)) if bot_started else None
+        (_pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS))
+        if bot_started
+        else None
     )
 
     if active:
-        elapsed = rng.randint(20, 900)
-        created_ms = (ANCHOR_SECONDS - elapsed) * 1000 - rng.randint(0, 999)
+        created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
         duration = None
     else:
-        created_ms = (ANCHOR_SECONDS - rng.randint(3_600, 30 * 86_400)) * 1000 + rng.randint(0, 999)
+        created_ms = (ANCHOR_SECONDS - _pick(w_created, 3_600, 30 * 86_400)) * 1000 + _pick(w_millis, 0, 999)
         median = 150 if bot_started else 4
-        duration = min(3_600.0, max(2.0, rng.lognormvariate(math.log(median), 0.8)))
+        # Log-normal around the median (sigma 0.8), its normal deviate by Box-Muller from two words.
+        z = math.sqrt(-2.0 * math.log((w_z1 + 1) / _WORD)) * math.cos(math.tau * w_z2 / _WORD)
+        duration = min(3_600.0, max(2.0, median * math.exp(0.8 * z)))
     start_ms = created_ms + (bot_start or 0) * 1000
     end_ms = None if duration is None else start_ms + int(duration * 1000)
     now_ms = end_ms if end_ms is not None else ANCHOR_SECONDS * 1000
 
-    samples = _timeseries(rng, start_ms, now_ms) if bot_started else []
+    samples = (
+        _timeseries(stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
+        if bot_started
+        else []
+    )
     updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
+    meetings: list[dict[str, str]] = []
+    if bot_started and completion != "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
+        meeting = uuid4_from_bytes(meeting_id)
+        meetings.append({"participantId": uuid4_from_bytes(participant), "meetingId": meeting})
+        if w_rejoin < _REJOIN_BELOW:
+            meetings.append({"participantId": uuid4_from_bytes(rejoined), "meetingId": meeting})
     return {
         "sessionId": session_id,
         "serviceId": service,
@@ -119,8 +156,8 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
         "completionStatus": completion,
         "createdAt": iso_ms(created_ms),
         "updatedAt": iso_ms(max(updated_ms, created_ms)),
-        "resourceMetrics": _metrics(rng, session_id, samples) if samples else None,
-        "meetingIds": _meetings(rng, completion, bot_started),
+        "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, samples) if samples else None,
+        "meetingIds": meetings,
     }
 
 
@@ -133,32 +170,31 @@ def sample_interval(lifetime_seconds: float) -> int:
     return 60
 
 
-def _timeseries(rng: random.Random, start_ms: int, end_ms: int) -> list[dict[str, int]]:
+def _timeseries(
+    stream: Any, start_ms: int, end_ms: int, cpu_base: int, memory: int, growth_word: int
+) -> list[dict[str, int]]:
     """Per sample: a speaking flag, CPU = base (+ speech) + noise, memory = random walk with growth.
 
-    The hot loop of every request: one 32-bit draw per sample gives every choice in it (7 bits for the
-    speaking flag, 9 for the speech load, 8 each for the two noises, read from tables of normal quantiles).
+    The hot loop of every request: one 32-bit word of `stream` (a SHAKE-128 hash, after the session's head)
+    per sample gives every choice in it (7 bits for the speaking flag, 9 for the speech load, 8 each for the
+    two noises, read from tables of normal quantiles).
     """
     interval = sample_interval((end_ms - start_ms) / 1000)
     first = -(-start_ms // 1000) + interval  # the first sample one interval after the bot started
-    last = end_ms // 1000
-    cpu_base = rng.randint(90, 220)
-    memory = rng.randint(160, 320) * _MIB
-    growth = rng.randint(0, 2 * _MIB)
-    times = range(first, last + 1, interval)
+    times = range(first, end_ms // 1000 + 1, interval)
+    words = struct.unpack_from(f"<{len(times)}I", stream.digest(_HEAD.size + 4 * len(times)), _HEAD.size)
+    growth = _pick(growth_word, 0, 2 * _MIB)
     samples: list[dict[str, int]] = []
     append = samples.append
     cpu_noise, memory_noise = _CPU_NOISE, _MEMORY_NOISE
-    # All the draws at once: the same 32-bit words, in the same order, as one getrandbits(32) per sample.
-    draws = struct.unpack(f"<{len(times)}I", rng.randbytes(4 * len(times)))
-    for t, bits in zip(times, draws, strict=True):
-        cpu = cpu_base + cpu_noise[bits & 255]
+    for t, bits in zip(times, words, strict=True):
+        cpu = cpu_base + cpu_noise[bits & 255]  # never below 90 - 3 sigma: no floor needed
         if (bits >> 8) & 127 < _SPEAKING_OF_128:
             cpu += 60 + ((bits >> 15) & 511) % 261  # 60..320 millicores while the bot talks
         memory += growth + memory_noise[bits >> 24]
         if memory < _MIN_MEMORY:
             memory = _MIN_MEMORY
-        append({"t": t, "c": cpu if cpu > 5 else 5, "m": memory})
+        append({"t": t, "c": cpu, "m": memory})
     return samples
 
 
@@ -170,12 +206,12 @@ def _percentile_ranks(count: int) -> tuple[int, int, int, int]:
     return p50, p90, p95, p99
 
 
-def _metrics(rng: random.Random, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
+def _metrics(metrics_id: str, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
     cpu = sorted([s["c"] for s in samples])
     mem = sorted([s["m"] for s in samples])
     p50, p90, p95, p99 = _percentile_ranks(len(samples))
     return {
-        "id": uuid4_from(rng),
+        "id": metrics_id,
         "sessionId": session_id,
         "sampleCount": len(samples),
         "cpuMillicoresP50": cpu[p50],
@@ -190,14 +226,6 @@ def _metrics(rng: random.Random, session_id: str, samples: list[dict[str, int]])
         "eventTs": iso_ms(samples[-1]["t"] * 1000),
         "createdAt": iso_ms(samples[0]["t"] * 1000),
     }
-
-
-def _meetings(rng: random.Random, completion: str | None, bot_started: bool) -> list[dict[str, str]]:
-    if not bot_started or completion == "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
-        return []
-    meeting = uuid4_from(rng)
-    count = 2 if rng.random() < 0.1 else 1  # a participant who rejoined
-    return [{"participantId": uuid4_from(rng), "meetingId": meeting} for _ in range(count)]
 
 
 def error_message(status: int, reason: str | None, spec_example: Any) -> str:

@@ -218,7 +218,16 @@ _UUID4_SET = (0x8000 << 48) | (4 << 76)
 
 def uuid4_from(rng: random.Random) -> str:
     """`str(uuid.UUID(int=rng.getrandbits(128), version=4))` without building the UUID object (hot path)."""
-    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    return _uuid4_text(rng.getrandbits(128))
+
+
+def uuid4_from_bytes(random_bytes: bytes) -> str:
+    """`str(uuid.UUID(bytes=random_bytes, version=4))`, as fast as `uuid4_from`."""
+    return _uuid4_text(int.from_bytes(random_bytes, "big"))
+
+
+def _uuid4_text(bits: int) -> str:
+    h = f"{(bits & _UUID4_CLEAR) | _UUID4_SET:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -227,13 +236,17 @@ def _iso_day(days: int) -> str:
     return time.strftime("%Y-%m-%dT", time.gmtime(days * 86_400))
 
 
+_HOUR_MINUTE = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECOND = tuple(f"{s:02d}" for s in range(60))
+_MILLIS = tuple(f".{ms:03d}Z" for ms in range(1000))
+
+
 def iso_ms(epoch_ms: int) -> str:
     """RFC 3339 UTC with milliseconds, as the real API writes them: 2025-10-22T08:39:20.000Z.
 
-    The date part is cached per day and the time of day is plain arithmetic: strftime was a hot spot.
+    Hot path (five per session): the date is cached per day, the rest are lookups in small tables of text.
     """
     seconds, millis = divmod(epoch_ms, 1000)
     days, of_day = divmod(seconds, 86_400)
-    hours, of_hour = divmod(of_day, 3_600)
-    minutes, secs = divmod(of_hour, 60)
-    return f"{_iso_day(days)}{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}Z"
+    minute, second = divmod(of_day, 60)
+    return _iso_day(days) + _HOUR_MINUTE[minute] + _SECOND[second] + _MILLIS[millis]
