@@ -7,6 +7,16 @@ from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # CGI keeps these two without HTTP_
+_NAMES: dict[str, str] = {}  # environ key -> header name ("" for keys that are no header)
+_NAMES_KEPT = 4096
+
+
+def _header_name(key: str) -> str:
+    if key.startswith("HTTP_"):
+        return key[5:].replace("_", "-").lower()
+    if key in _UNPREFIXED:
+        return key.replace("_", "-").lower()
+    return ""
 
 
 class EnvironHeaders(Mapping[str, str]):
@@ -33,11 +43,15 @@ class EnvironHeaders(Mapping[str, str]):
         return _Items(self)  # one pass over the environ (the journal copies every header of every request)
 
     def pairs(self) -> Iterator[tuple[str, str]]:
+        names = _NAMES
         for key, value in self._environ.items():
-            if key.startswith("HTTP_"):
-                yield key[5:].replace("_", "-").lower(), str(value)
-            elif key in _UNPREFIXED and value:
-                yield key.replace("_", "-").lower(), str(value)
+            name = names.get(key)
+            if name is None:
+                name = _header_name(key)
+                if len(names) < _NAMES_KEPT:  # the same few dozen keys every request; bounded all the same
+                    names[key] = name
+            if name and (value or key not in _UNPREFIXED):
+                yield name, str(value)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

@@ -204,6 +204,9 @@ class FaultSettings:
         return self.latency is None and self.error_rate is None and self.fault is None
 
 
+NOT_SET = FaultSettings()
+
+
 def stub_settings(latency: Any = None, fault: Any = None, error_rate: Any = None) -> FaultSettings:
     """A stub's faults from the fixture model's values (objects or plain YAML values); None: not set.
 

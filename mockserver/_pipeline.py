@@ -13,7 +13,16 @@ from . import _security
 from ._bodies import BodyFactory, encode
 from ._config import Config
 from ._control import Control, StubHit
-from ._faults import NO_FAULTS, FaultPlan, FaultSettings, RequestCounter, decide, faults_apply_to, stub_settings
+from ._faults import (
+    NO_FAULTS,
+    NOT_SET,
+    FaultPlan,
+    FaultSettings,
+    RequestCounter,
+    decide,
+    faults_apply_to,
+    stub_settings,
+)
 from ._fixture_model import Stub, StubResponse
 from ._negotiate import Negotiation, Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker
@@ -106,7 +115,7 @@ class Mock:
         except PreferenceError as exc:
             return self.error(422, str(exc))
 
-        plan = self.fault_plan(request, FaultSettings(latency=prefs.delay))
+        plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, neg.seed, plan)
         body = self._body(route, neg, given if prefs.example is None else None)

@@ -12,6 +12,7 @@ from ._spec import Operation, Spec
 
 # Keywords that never make a string invalid.
 _ANNOTATIONS = frozenset({"type", "format", "description", "title", "example", "examples", "deprecated"})
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class ParameterChecker:
@@ -48,6 +49,9 @@ def _simple_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     fmt = schema.get("format")
     if fmt is None:
         return lambda value: True
+    if fmt == "uuid":  # the canonical form, which the checker always accepts, without building a UUID
+        canonical = _CANONICAL_UUID.fullmatch
+        return lambda value: canonical(value) is not None or oas30_format_checker.conforms(value, fmt)
     return lambda value: oas30_format_checker.conforms(value, fmt)
 
 
