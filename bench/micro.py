@@ -1,8 +1,9 @@
 """In-process breakdown of one request's CPU time: where does the mock spend what the ceiling does not?
 
-No server, no sockets, no load generator: WSGI calls into the mock's Flask app and the ceiling's, and
-Mock.handle alone, measured in CPU time (time.process_time), medians over rounds. `--profile` prints a
-cProfile of the mock's WSGI path. Usage: python bench/micro.py [--requests N] [--rounds N] [--profile]
+No server, no sockets, no load generator: WSGI calls into the mock's app, the two ceilings' (the Flask endpoint
+and the bare WSGI function) and Mock.handle alone, measured in CPU time (time.process_time), medians over
+rounds. `--profile` prints a cProfile of the mock's WSGI path.
+Usage: python bench/micro.py [--requests N] [--rounds N] [--profile]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ceiling import ceiling_app
+from ceiling import ceiling_app, plain_wsgi_app
 
 from mockserver import Config, create_app
 from mockserver._pipeline import Mock, MockRequest
@@ -62,6 +63,7 @@ def main() -> None:
     mock: Mock = app.extensions["pipecat_mock"]
     size = round(statistics.mean(len(mock.handle(r).body) for r in _requests(200)))
     ceiling = ceiling_app(size)
+    bare = plain_wsgi_app(size)
 
     real_handle = Mock.handle
     in_situ = [0.0]
@@ -75,12 +77,14 @@ def main() -> None:
 
     rows: dict[str, list[float]] = {
         "ceiling app": [],
+        "bare WSGI ceiling": [],
         "mock app": [],
         "Mock.handle in the app": [],
         "Mock.handle alone": [],
     }
     for _ in range(args.rounds):
         rows["ceiling app"].append(wsgi_us(ceiling, n))
+        rows["bare WSGI ceiling"].append(wsgi_us(bare, n))
         in_situ[0] = 0.0
         Mock.handle = timed_handle  # type: ignore[method-assign]
         rows["mock app"].append(wsgi_us(app, n))

@@ -133,11 +133,10 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
     end_ms = None if duration is None else start_ms + int(duration * 1000)
     now_ms = end_ms if end_ms is not None else ANCHOR_SECONDS * 1000
 
-    samples = (
-        _timeseries(stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
-        if bot_started
-        else []
-    )
+    series = _Series()
+    if bot_started:
+        _timeseries(series, stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
+    samples = series.samples
     updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
     meetings: list[dict[str, str]] = []
     if bot_started and completion != "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
@@ -156,7 +155,7 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
         "completionStatus": completion,
         "createdAt": iso_ms(created_ms),
         "updatedAt": iso_ms(max(updated_ms, created_ms)),
-        "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, samples) if samples else None,
+        "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, series) if samples else None,
         "meetingIds": meetings,
     }
 
@@ -170,9 +169,20 @@ def sample_interval(lifetime_seconds: float) -> int:
     return 60
 
 
+class _Series:
+    """A session's samples, and their CPU and memory values apart (for the percentiles)."""
+
+    __slots__ = ("cpus", "memories", "samples")
+
+    def __init__(self) -> None:
+        self.samples: list[dict[str, int]] = []
+        self.cpus: list[int] = []
+        self.memories: list[int] = []
+
+
 def _timeseries(
-    stream: Any, start_ms: int, end_ms: int, cpu_base: int, memory: int, growth_word: int
-) -> list[dict[str, int]]:
+    series: _Series, stream: Any, start_ms: int, end_ms: int, cpu_base: int, memory: int, growth_word: int
+) -> None:
     """Per sample: a speaking flag, CPU = base (+ speech) + noise, memory = random walk with growth.
 
     The hot loop of every request: one 32-bit word of `stream` (a SHAKE-128 hash, after the session's head)
@@ -184,8 +194,7 @@ def _timeseries(
     times = range(first, end_ms // 1000 + 1, interval)
     words = struct.unpack_from(f"<{len(times)}I", stream.digest(_HEAD.size + 4 * len(times)), _HEAD.size)
     growth = _pick(growth_word, 0, 2 * _MIB)
-    samples: list[dict[str, int]] = []
-    append = samples.append
+    append, append_cpu, append_memory = series.samples.append, series.cpus.append, series.memories.append
     cpu_noise, memory_noise = _CPU_NOISE, _MEMORY_NOISE
     for t, bits in zip(times, words, strict=True):
         cpu = cpu_base + cpu_noise[bits & 255]  # never below 90 - 3 sigma: no floor needed
@@ -195,7 +204,8 @@ def _timeseries(
         if memory < _MIN_MEMORY:
             memory = _MIN_MEMORY
         append({"t": t, "c": cpu, "m": memory})
-    return samples
+        append_cpu(cpu)
+        append_memory(memory)
 
 
 @lru_cache(maxsize=1024)
@@ -206,9 +216,10 @@ def _percentile_ranks(count: int) -> tuple[int, int, int, int]:
     return p50, p90, p95, p99
 
 
-def _metrics(metrics_id: str, session_id: str, samples: list[dict[str, int]]) -> dict[str, Any]:
-    cpu = sorted([s["c"] for s in samples])
-    mem = sorted([s["m"] for s in samples])
+def _metrics(metrics_id: str, session_id: str, series: _Series) -> dict[str, Any]:
+    samples, cpu, mem = series.samples, series.cpus, series.memories
+    cpu.sort()
+    mem.sort()
     p50, p90, p95, p99 = _percentile_ranks(len(samples))
     return {
         "id": metrics_id,

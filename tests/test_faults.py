@@ -169,8 +169,9 @@ def test_client_mistakes_are_answered_plainly_and_not_counted() -> None:
     assert mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
 
 
-def test_requests_are_numbered_in_order_and_admin_is_not_counted() -> None:
-    mock = Mock(Config(access_log=False, latency="1ms"))
+@pytest.mark.parametrize("flags", [{}, {"latency": "1ms"}], ids=["no fault flags", "a latency"])
+def test_requests_are_numbered_in_order_and_admin_is_not_counted(flags: dict[str, str]) -> None:
+    mock = Mock(Config(access_log=False, **flags))  # type: ignore[arg-type]
     auth = {"authorization": "Bearer t"}
     assert [mock.handle(MockRequest("GET", PATH, headers=auth)).faults.sequence for _ in range(3)] == [0, 1, 2]
     # Admin paths never reach a spec route; the guard also holds for a caller that asks directly.
