@@ -11,6 +11,14 @@ _NAMES: dict[str, str] = {}  # environ key -> header name ("" for keys that are 
 _NAMES_KEPT = 4096
 
 
+_KEYS: dict[str, str] = {}  # header name -> environ key
+
+
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    return key if key in _UNPREFIXED else "HTTP_" + key
+
+
 def _header_name(key: str) -> str:
     if key.startswith("HTTP_"):
         return key[5:].replace("_", "-").lower()
@@ -28,13 +36,21 @@ class EnvironHeaders(Mapping[str, str]):
         self._environ = environ
 
     def __getitem__(self, name: str) -> str:
-        key = name.upper().replace("-", "_")
-        if key in _UNPREFIXED:
-            value = self._environ.get(key)
-            if not value:  # as werkzeug: an empty Content-Type/Length is no header
-                raise KeyError(name)
-            return str(value)
-        return str(self._environ["HTTP_" + key])
+        value: str | None = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:  # no KeyError raised and caught for a missing header
+        key = _KEYS.get(name)
+        if key is None:
+            key = _environ_key(name)
+            if len(_KEYS) < _NAMES_KEPT:
+                _KEYS[name] = key
+        value = self._environ.get(key)
+        if value is None or (not value and key in _UNPREFIXED):  # as werkzeug: an empty Content-Type is none
+            return default
+        return str(value)
 
     def __iter__(self) -> Iterator[str]:
         return (name for name, _ in self.pairs())

@@ -26,10 +26,13 @@ def test_same_headers_as_werkzeug_lower_cased() -> None:
     assert sorted(EnvironHeaders(env).items()) == sorted(expected.items())  # its own one-pass items()
 
 
-@pytest.mark.parametrize("name", ["authorization", "Authorization", "PREFER", "content-type", "content-length"])
+@pytest.mark.parametrize(
+    "name", ["authorization", "Authorization", "PREFER", "content-type", "content-length", "x-missing"]
+)
 def test_lookup_is_case_insensitive_like_werkzeug(name: str) -> None:
     env = environ()
     assert EnvironHeaders(env).get(name) == WerkzeugHeaders(env).get(name)
+    assert EnvironHeaders(env).get(name, "default") == WerkzeugHeaders(env).get(name, "default")
 
 
 def test_empty_content_length_is_no_header_and_absent_is_none() -> None:
