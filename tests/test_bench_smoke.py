@@ -65,3 +65,18 @@ def test_pinned_prefixes_a_command_with_taskset_only_when_asked() -> None:
         sys.path.remove(str(ROOT / "bench"))
     assert pinned(["wrk", "-t1"], None) == ["wrk", "-t1"]
     assert pinned(["wrk", "-t1"], 0) == ["taskset", "-c", "0", "wrk", "-t1"]
+
+
+def test_busy_processes_counts_those_that_did_a_tenth_of_the_work() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from run import busy_processes
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    master, one, two = 10, 11, 12
+    before = {master: 50, one: 1_000, two: 2_000}
+    # One worker won every connection: the other idled, the master ticked along.
+    assert busy_processes(before, {master: 70, one: 1_400, two: 2_000}) == 1  # the master: 5% of the work
+    assert busy_processes(before, {master: 53, one: 1_200, two: 2_150}) == 2
+    assert busy_processes(before, {master: 50, one: 1_000, two: 2_000}) == 0  # nothing ran
+    assert busy_processes({}, {one: 90, two: 10}) == 2  # processes born during the run count from zero
