@@ -7,11 +7,10 @@ from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # CGI keeps these two without HTTP_
+# Name translations, worked out once per name: the same few dozen every request, bounded all the same.
 _NAMES: dict[str, str] = {}  # environ key -> header name ("" for keys that are no header)
-_NAMES_KEPT = 4096
-
-
 _KEYS: dict[str, str] = {}  # header name -> environ key
+_NAMES_KEPT = 4096
 
 
 def _environ_key(name: str) -> str:
@@ -64,7 +63,7 @@ class EnvironHeaders(Mapping[str, str]):
             name = names.get(key)
             if name is None:
                 name = _header_name(key)
-                if len(names) < _NAMES_KEPT:  # the same few dozen keys every request; bounded all the same
+                if len(names) < _NAMES_KEPT:
                     names[key] = name
             if name and (value or key not in _UNPREFIXED):
                 yield name, str(value)
