@@ -108,3 +108,24 @@ def test_raw_path_falls_back_to_path_info_decoded_as_werkzeug_does() -> None:
     assert raw_request_path({"PATH_INFO": "/v1/agents/zo\xc3\xab/x"}) == "/v1/agents/zo%C3%AB/x"
     assert raw_request_path({"PATH_INFO": "//v1"}) == "/v1"
     assert raw_request_path({"PATH_INFO": "/zō"}) == "/z%C5%8D"  # beyond latin-1, not PEP 3333: taken as text
+
+
+def test_flask_hooks_see_admin_calls_only_and_a_wsgi_wrapper_sees_every_request() -> None:
+    from flask import request
+
+    app = create_app(Config(access_log=False))
+    hooked: list[str] = []
+    wrapped: list[str] = []
+    app.before_request(lambda: hooked.append(request.path))  # type: ignore[func-returns-value]
+    inner = app.wsgi_app
+
+    def wrapper(environ: dict[str, Any], start_response: Any) -> Any:
+        wrapped.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = wrapper  # type: ignore[method-assign]
+    client = app.test_client()
+    assert client.get(SESSION, headers=AUTH).status_code == 200
+    assert client.get("/__admin/health").status_code == 200
+    assert hooked == ["/__admin/health"]  # as the README says
+    assert wrapped == [SESSION, "/__admin/health"]
