@@ -365,11 +365,27 @@ def report(results: dict[str, list[Result]]) -> int:
         cpu = statistics.median(o.cpu_us / m.cpu_us for m, o in zip(mock, results[other], strict=True))
         goal = GOALS.get(other, "")
         print(f"mock / {other:<19} req/s {ratio:5.2f}x   CPU per request: {other} / mock {cpu:5.2f}x{goal}")
+    print("\nOnly the rounds in which both sides had all their processes busy (see bench/README.md, 'Busy processes'):")
+    for other in results:
+        if other == "mock":
+            continue
+        pairs = full_rounds(mock, results[other])
+        if pairs:
+            ratio = statistics.median(m.rps / o.rps for m, o in pairs)
+            print(f"mock / {other:<19} req/s {ratio:5.2f}x   over {len(pairs)} of {len(mock)} rounds")
+        else:
+            print(f"mock / {other:<19} no such round")
     failed = {name: sum(r.errors for r in rs) for name, rs in results.items()}
     if any(failed.values()):
         print(f"\nERRORS (non-2xx, timeouts or socket errors): {failed}")
         return 1
     return 0
+
+
+def full_rounds(mock: list[Result], other: list[Result]) -> list[tuple[Result, Result]]:
+    """The paired rounds in which each side had as many busy processes as in its busiest round of the run."""
+    most_mock, most_other = max(r.busy for r in mock), max(r.busy for r in other)
+    return [(m, o) for m, o in zip(mock, other, strict=True) if m.busy == most_mock and o.busy == most_other]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,3 +80,16 @@ def test_busy_processes_counts_those_that_did_a_tenth_of_the_work() -> None:
     assert busy_processes(before, {master: 53, one: 1_200, two: 2_150}) == 2
     assert busy_processes(before, {master: 50, one: 1_000, two: 2_000}) == 0  # nothing ran
     assert busy_processes({}, {one: 90, two: 10}) == 2  # processes born during the run count from zero
+
+
+def test_full_rounds_keeps_the_rounds_where_both_sides_had_every_process_busy() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from run import Result, full_rounds
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    mock = [Result(5000, 3, 9, 0, busy=2), Result(2200, 7, 12, 0, busy=1), Result(4800, 3, 9, 0, busy=2)]
+    ceiling = [Result(6000, 3, 9, 0, busy=2), Result(6100, 3, 9, 0, busy=2), Result(2300, 7, 12, 0, busy=1)]
+    assert full_rounds(mock, ceiling) == [(mock[0], ceiling[0])]
+    prism = [Result(2300, 6, 14, 0, busy=1)] * 3  # one process: every round is full
+    assert full_rounds(mock, prism) == [(mock[0], prism[0]), (mock[2], prism[2])]
