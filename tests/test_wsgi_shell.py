@@ -56,7 +56,7 @@ def test_the_shell_frames_every_answer_as_werkzeug_did(method: str, path: str, h
     assert (status, list(got_headers.items()), b"".join(body)) == expected
 
 
-def test_the_admin_prefix_and_only_it_goes_to_flask() -> None:
+def test_admin_paths_reach_the_admin_api_and_lookalike_paths_the_mock() -> None:
     client = create_app(Config(access_log=False)).test_client()
     assert client.get("/__admin/health").json == {"status": "ok"}
     assert client.get("/__admin/no-such-endpoint").json["error"].startswith("No admin endpoint")
@@ -127,5 +127,6 @@ def test_flask_hooks_see_admin_calls_only_and_a_wsgi_wrapper_sees_every_request(
     client = app.test_client()
     assert client.get(SESSION, headers=AUTH).status_code == 200
     assert client.get("/__admin/health").status_code == 200
+    assert client.get("/__adminx/health", headers=AUTH).status_code == 404  # not under the prefix
     assert hooked == ["/__admin/health"]  # as the README says
-    assert wrapped == [SESSION, "/__admin/health"]
+    assert wrapped == [SESSION, "/__admin/health", "/__adminx/health"]
