@@ -72,7 +72,7 @@ def _json_body() -> Any:
 
 def _session_key() -> tuple[str, str] | None:
     """(agentName, sessionId) from the raw path, as the API's router reads it: an encoded '/' stays in its name."""
-    raw = raw_request_path(request.environ, request.path)
+    raw = raw_request_path(request.environ)
     _, found, rest = raw.partition(ADMIN_PREFIX + "/sessions/")
     parts = rest.split("/")
     if not found or len(parts) != 2 or not all(parts):

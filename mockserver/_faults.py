@@ -256,7 +256,7 @@ def decide(seed: int, sequence: int, layers: Sequence[FaultSettings]) -> FaultPl
 
     Each aspect draws from its own generator, so adding a latency never changes which requests fail.
     """
-    if all(layer.is_empty for layer in layers):  # the usual case: nothing to draw, the same plan decide() gives
+    if all(layer.is_empty for layer in layers):  # the usual request: nothing set, so nothing to draw
         return FaultPlan(sequence)
 
     def first(name: str) -> Any:

@@ -144,8 +144,6 @@ class Mock:
         """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""
         if not faults_apply_to(request.path):
             return NO_FAULTS
-        if layers == (NOT_SET,) and self.global_faults.is_empty:  # the usual request: what decide() gives it
-            return FaultPlan(self.requests.next())
         return decide(self.config.seed, self.requests.next(), [*layers, self.global_faults])
 
     def _stubbed(self, request: MockRequest, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:

@@ -307,7 +307,7 @@ def wsgi_app(recorder: Recorder) -> Callable[[dict[str, Any], StartResponse], It
     from http import HTTPStatus
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = raw_request_path(environ, environ.get("PATH_INFO", "/"))
+        path = raw_request_path(environ)
         headers = {
             key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")
         }

@@ -84,13 +84,13 @@ def _compile(template: str, operations: dict[str, Operation]) -> _CompiledPath:
     return _CompiledPath(re.compile(pattern), tuple(names), operations)
 
 
-def raw_request_path(environ: Mapping[str, Any], decoded_path: str | None = None) -> str:
+def raw_request_path(environ: Mapping[str, Any]) -> str:
     """The request's path as the client sent it (still percent-encoded, no query), also from an absolute-form
-    target (`GET http://host/v1/... HTTP/1.1`, RFC 9112); `decoded_path` quoted when the server kept no raw URI
-    (None: PATH_INFO decoded as werkzeug decodes it)."""
+    target (`GET http://host/v1/... HTTP/1.1`, RFC 9112); PATH_INFO, decoded as werkzeug decodes it and quoted
+    again, when the server kept no raw URI."""
     raw_uri: str = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
     if not raw_uri:
-        return quote(_decoded_path_info(environ) if decoded_path is None else decoded_path)
+        return quote(_decoded_path_info(environ))
     target = raw_uri.split("?", 1)[0]
     if "://" in target:
         return urlsplit(raw_uri).path or "/"

@@ -21,7 +21,7 @@ from ._walker import ANCHOR_SECONDS, iso_ms, uuid4_from, uuid4_from_bytes
 # completionStatus vocabulary from the spec's description, weighted like a healthy production agent.
 _COMPLETIONS = ("HTTP_COMPLETED", "WS_CONNECTION_CLOSED", "HTTP_ERROR", "200", "500", "504")
 _COMPLETION_WEIGHTS = (62, 22, 7, 5, 3, 1)
-_COMPLETION_CUMULATIVE = tuple(itertools.accumulate(_COMPLETION_WEIGHTS))  # rng.choices' draw, without its overhead
+_COMPLETION_CUMULATIVE = tuple(itertools.accumulate(_COMPLETION_WEIGHTS))  # a weighted draw is one bisect
 _COMPLETION_TOTAL = _COMPLETION_CUMULATIVE[-1]
 ACTIVE_SHARE = 0.15
 COLD_START_SHARE = 0.25
@@ -133,9 +133,11 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
     end_ms = None if duration is None else start_ms + int(duration * 1000)
     now_ms = end_ms if end_ms is not None else ANCHOR_SECONDS * 1000
 
-    series = _Series()
-    if bot_started:
-        _timeseries(series, stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
+    series = (
+        _timeseries(stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
+        if bot_started
+        else _Series()
+    )
     samples = series.samples
     updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
     meetings: list[dict[str, str]] = []
@@ -180,9 +182,7 @@ class _Series:
         self.memories: list[int] = []
 
 
-def _timeseries(
-    series: _Series, stream: Any, start_ms: int, end_ms: int, cpu_base: int, memory: int, growth_word: int
-) -> None:
+def _timeseries(stream: Any, start_ms: int, end_ms: int, cpu_base: int, memory: int, growth_word: int) -> _Series:
     """Per sample: a speaking flag, CPU = base (+ speech) + noise, memory = random walk with growth.
 
     The hot loop of every request: one 32-bit word of `stream` (a SHAKE-128 hash, after the session's head)
@@ -194,6 +194,7 @@ def _timeseries(
     times = range(first, end_ms // 1000 + 1, interval)
     words = struct.unpack_from(f"<{len(times)}I", stream.digest(_HEAD.size + 4 * len(times)), _HEAD.size)
     growth = _pick(growth_word, 0, 2 * _MIB)
+    series = _Series()
     append, append_cpu, append_memory = series.samples.append, series.cpus.append, series.memories.append
     cpu_noise, memory_noise = _CPU_NOISE, _MEMORY_NOISE
     for t, bits in zip(times, words, strict=True):
@@ -206,6 +207,7 @@ def _timeseries(
         append({"t": t, "c": cpu, "m": memory})
         append_cpu(cpu)
         append_memory(memory)
+    return series
 
 
 @lru_cache(maxsize=1024)

@@ -139,11 +139,15 @@ def test_raw_request_path_keeps_percent_encoding_reads_absolute_form_and_falls_b
     from mockserver._routing import raw_request_path
 
     assert (
-        raw_request_path({"RAW_URI": "/v1/agents/a%2Fb/sessions/x?__code=404"}, "ignored")
+        raw_request_path({"RAW_URI": "/v1/agents/a%2Fb/sessions/x?__code=404", "PATH_INFO": "ignored"})
         == "/v1/agents/a%2Fb/sessions/x"
     )
     assert (
-        raw_request_path({"REQUEST_URI": "http://h:1/__admin/sessions/a/b?x=1"}, "ignored") == "/__admin/sessions/a/b"
+        raw_request_path({"REQUEST_URI": "http://h:1/__admin/sessions/a/b?x=1", "PATH_INFO": "ignored"})
+        == "/__admin/sessions/a/b"
     )
-    assert raw_request_path({"RAW_URI": "http://h:1"}, "ignored") == "/"
-    assert raw_request_path({}, "/v1/agents/zoë") == "/v1/agents/zo%C3%AB"
+    assert raw_request_path({"RAW_URI": "http://h:1", "PATH_INFO": "ignored"}) == "/"
+    # PEP 3333: PATH_INFO carries the path's UTF-8 bytes as latin-1 characters.
+    assert raw_request_path({"PATH_INFO": "/v1/agents/zo\xc3\xab"}) == "/v1/agents/zo%C3%AB"
+    assert raw_request_path({"PATH_INFO": "//v1"}) == "/v1"
+    assert raw_request_path({"PATH_INFO": "/zō"}) == "/z%C5%8D"  # beyond latin-1, not PEP 3333: taken as text

@@ -19,7 +19,6 @@ from mockserver._session import (
     NORMAL_QUANTILES,
     SPEAKING_SHARE,
     _pick,
-    _Series,
     _timeseries,
     session_values,
 )
@@ -37,9 +36,7 @@ def test_speaking_share_and_speech_load_over_many_samples() -> None:
     speaking = total = 0
     for seed in range(300):
         stream = hashlib.shake_128(seed.to_bytes(4, "big"))
-        series = _Series()
-        _timeseries(series, stream, 1_000_500, 1_240_500, 150, 200 * 2**20, seed)  # 4 minutes: 47 samples at 5 s
-        samples = series.samples
+        samples = _timeseries(stream, 1_000_500, 1_240_500, 150, 200 * 2**20, seed).samples  # 4 min: 47 at 5 s
         cpu = [s["c"] for s in samples]
         quiet_base = statistics.median_low(sorted(cpu)[: len(cpu) // 3])
         speaking += sum(c > quiet_base + 45 for c in cpu)
