@@ -247,10 +247,6 @@ class HTTPTarget(Target):
     def is_mock(self) -> bool:
         return self._mock
 
-    @property
-    def origin(self) -> str:
-        return ("https://" if self._https else "http://") + self._netloc
-
     def _connection(self) -> http.client.HTTPConnection:
         if self._https:
             return http.client.HTTPSConnection(self._netloc, timeout=self.timeout, context=ssl.create_default_context())

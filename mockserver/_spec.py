@@ -70,9 +70,6 @@ class Operation:
     def documented_statuses(self) -> tuple[int, ...]:
         return tuple(sorted(int(s) for s in self.responses if s.isdigit()))
 
-    def path_parameter(self, name: str) -> Parameter | None:
-        return next((p for p in self.parameters if p.location == "path" and p.name == name), None)
-
 
 @dataclass(frozen=True)
 class Spec:
