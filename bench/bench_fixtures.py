@@ -12,7 +12,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from mockserver import Config, Mock, MockRequest
+from mockserver import Config
+from mockserver import MockPipeline as Mock
+from mockserver import PipelineRequest as MockRequest
 from mockserver._fixture_model import FixtureSet
 from mockserver._fixture_parse import Report
 

@@ -3,6 +3,10 @@
 One live mock per test session on a free 127.0.0.1 port, reset before every test. Exceptions raised
 inside the server thread fail the test whose request caused them (at its teardown), with the traceback.
 Change what the server loads by overriding the session-scoped `pipecat_mock_config` fixture.
+
+pytest imports this module in every run of an environment where the package is installed, so it imports
+only the standard library and pytest: Flask, openapi-core and the app load when a test first asks for
+`pipecat_mock` (tests/test_plugin_import.py guards this, bench/plugin_import.py measures it).
 """
 
 from __future__ import annotations
@@ -11,15 +15,16 @@ import threading
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from flask import Flask, got_request_exception
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from ._app import create_app
-from ._config import Config
-from .admin_client import AdminClient, JournalEntry
+if TYPE_CHECKING:
+    from flask import Flask
+    from werkzeug.serving import BaseWSGIServer
+
+    from ._config import Config
+    from .admin_client import AdminClient, JournalEntry
 
 __all__ = ["PipecatMock", "PipecatMockServer"]
 
@@ -28,6 +33,11 @@ class PipecatMockServer:
     """The app on werkzeug's server in a daemon thread; collects exceptions raised while serving."""
 
     def __init__(self, config: Config) -> None:
+        from flask import got_request_exception
+        from werkzeug.serving import make_server
+
+        from ._app import create_app
+
         self.app: Flask = create_app(config)
         self.errors: list[str] = []
         self._lock = threading.Lock()
@@ -105,6 +115,8 @@ class PipecatMock:
 @pytest.fixture(scope="session")
 def pipecat_mock_config() -> Config:
     """Override in your conftest.py (session scope) to load fixtures, use --only-fixtures, a seed, and so on."""
+    from ._config import Config
+
     return Config(access_log=False)
 
 
@@ -120,6 +132,8 @@ def pipecat_mock_server(pipecat_mock_config: Config) -> Iterator[PipecatMockServ
 @pytest.fixture
 def pipecat_mock(pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Config) -> Iterator[PipecatMock]:
     """A live Pipecat Cloud mock, reset to its start-up fixtures; see the README for an example."""
+    from .admin_client import AdminClient
+
     token = pipecat_mock_config.admin_token
     mock = PipecatMock(pipecat_mock_server, AdminClient(pipecat_mock_server.url, token.reveal() if token else None))
     pipecat_mock_server.take_errors()  # an earlier test's leftovers were reported there

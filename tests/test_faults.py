@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from mockserver import Config, ConfigError, Mock, MockRequest, create_app
+from mockserver import Config, ConfigError, create_app
+from mockserver import MockPipeline as Mock
+from mockserver import PipelineRequest as MockRequest
 from mockserver._cli import main
 from mockserver._fault_shell import SLOW_CHUNKS, SLOW_GAP_SECONDS
 from mockserver._faults import (

@@ -51,7 +51,7 @@ def test_bad_values_say_what_is_accepted(field: str, value: object, message: str
 
 @pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
 def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
-    from mockserver import Mock
+    from mockserver import MockPipeline as Mock
 
     (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
     with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from mockserver import Config, ConfigError, Mock, MockRequest
+from mockserver import Config, ConfigError
+from mockserver import MockPipeline as Mock
+from mockserver import PipelineRequest as MockRequest
 from mockserver._faults import FixedLatency, LognormalLatency, UniformLatency, parse_latency
 from mockserver._fixture_model import Stub
 from mockserver.validation import default_validator

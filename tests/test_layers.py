@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from mockserver import Config, MockRequest, create_app
+from mockserver import Config, create_app
+from mockserver import PipelineRequest as MockRequest
 from tests.conftest import AUTH, SESSION_ID
 from tests.helpers import assert_error_response, session_url
 

@@ -17,7 +17,9 @@ import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from mockserver import Config, ConfigError, Mock, MockRequest, create_app
+from mockserver import Config, ConfigError, create_app
+from mockserver import MockPipeline as Mock
+from mockserver import PipelineRequest as MockRequest
 from mockserver._cli import main
 from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from mockserver._secret import Secret

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver import Config, Mock, MockRequest
+from mockserver import Config
+from mockserver import MockPipeline as Mock
+from mockserver import PipelineRequest as MockRequest
 from mockserver._fixture_files import load_fixtures
 from mockserver._fixture_parse import FixtureParser
 from mockserver._spec import load_spec

@@ -1,0 +1,70 @@
+"""pytest imports the `pipecat_mock` plugin in every run where the package is installed: it must stay light.
+
+The heavy parts (Flask, werkzeug, openapi-core, the app) load when a test first asks for the fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+import mockserver
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("flask", "werkzeug", "openapi_core", "mockserver._app", "mockserver._pipeline", "mockserver._spec")
+
+
+def modules_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nimport json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(json.loads(done.stdout))
+
+
+def test_importing_the_plugin_imports_neither_flask_nor_openapi_core() -> None:
+    loaded = modules_after("import mockserver.pytest_plugin")
+    assert "mockserver.pytest_plugin" in loaded
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_the_guard_sees_a_heavy_import() -> None:
+    # The check above must be able to fail: the app's import does pull these in.
+    assert set(HEAVY) <= modules_after("import mockserver.pytest_plugin, mockserver._app")
+
+
+def test_the_package_names_load_on_first_access() -> None:
+    assert modules_after("import mockserver").isdisjoint(HEAVY)
+    assert set(mockserver.__all__) <= set(dir(mockserver))
+    for name in mockserver.__all__:
+        assert getattr(mockserver, name) is not None
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = mockserver.nothing  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("Mock", "MockPipeline"), ("MockRequest", "PipelineRequest"), ("MockResponse", "PipelineResponse")]
+)
+def test_the_old_names_still_work_with_a_deprecation_warning(old: str, new: str) -> None:
+    with pytest.warns(DeprecationWarning, match=f"mockserver.{old} is deprecated.*use mockserver.{new}"):
+        value = getattr(mockserver, old)
+    assert value is getattr(mockserver, new)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(mockserver, new)  # the new name is silent
+
+
+def test_the_benchmark_script_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "plugin_import.py"), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^pytest \+ plugin / pytest\s+[\d.]+x\s+\(ceiling 1\.15x\)$", done.stdout, re.M), done.stdout
