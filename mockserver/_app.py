@@ -39,7 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.logger.error("Exception on %s [%s]", path, method, exc_info=exc)
 
     shell = ApiShell(mock, on_error)
-    if mock.config.no_admin:
+    if not mock.config.admin:
         app.wsgi_app = shell  # type: ignore[method-assign]
         return app
     app.register_blueprint(admin_blueprint(mock))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import MISSING, fields
 from typing import Any
 
-from ._config import OPTIONS, Config
+from . import __version__
+from ._config import OPTIONS, Config, Option
 from ._contract_cli import register_contract
 from ._fixture_cli import register_check_fixtures
 from ._record_cli import register_record
@@ -16,10 +18,29 @@ from .errors import MockError
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
+def default_text(option: Option) -> str | None:
+    """Config's default for an option, as `serve --help` shows it; None where the help text says it already."""
+    if option.switch or "default" in option.help:
+        return None  # a switch is off unless given
+    field = next(f for f in fields(Config) if f.name == option.field)
+    if field.default is MISSING:
+        return None
+    value = field.default
+    if value is None or value == ():
+        return "none"
+    return str(value)
+
+
+def option_help(option: Option) -> str:
+    default = default_text(option)
+    shown = f" (default: {default})" if default is not None else ""
+    return f"{option.help}{shown} [env: {option.env}]"
+
+
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     """The serve flags, each defaulting to None so that environment variables can fill the gaps."""
     for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": option.field, "default": None, "help": f"{option.help} [env: {option.env}]"}
+        kwargs: dict[str, Any] = {"dest": option.field, "default": None, "help": option_help(option)}
         if option.switch:
             parser.add_argument(option.flag, action="store_const", const=not option.negate, **kwargs)
         else:
@@ -72,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         + "\n".join(f"  {o.flag:<16} {o.env:<28} {o.help}" for o in OPTIONS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMANDS:
         register(sub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -41,7 +42,7 @@ class Config:
     fault_rate: float | None = None  # None with a fault: every request
     fixtures: Path | None = None  # a directory of fixture files, loaded at start-up
     only_fixtures: bool = False  # sessions no fixture defines answer 404
-    no_admin: bool = False
+    admin: bool = True  # the /__admin/ API
     admin_token: Secret | None = None
     journal_size: int = 1000
     state_db: Path | None = None  # None: a temporary file, removed at exit
@@ -100,6 +101,29 @@ class Config:
 
     def with_changes(self, **changes: Any) -> Config:
         return replace(self, **changes)
+
+
+_NO_ADMIN_DEPRECATED = "Config.no_admin is deprecated and will be removed in the next release; use Config.admin"
+
+
+_dataclass_init = Config.__init__
+
+
+def _init_accepting_no_admin(self: Config, *args: Any, no_admin: bool | None = None, **kwargs: Any) -> None:
+    if no_admin is not None:
+        warnings.warn(_NO_ADMIN_DEPRECATED, DeprecationWarning, stacklevel=2)
+        kwargs.setdefault("admin", not no_admin)
+    _dataclass_init(self, *args, **kwargs)
+
+
+def _no_admin(config: Config) -> bool:
+    warnings.warn(_NO_ADMIN_DEPRECATED, DeprecationWarning, stacklevel=2)
+    return not config.admin
+
+
+# The old double negative, Config(no_admin=True) and config.no_admin, still works for one release.
+Config.__init__ = _init_accepting_no_admin  # type: ignore[method-assign]
+Config.no_admin = property(_no_admin)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -174,7 +198,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("--spec", "spec", Path, "OpenAPI document to serve (default: the bundled Pipecat Cloud spec).", "FILE"),
     Option("--fixtures", "fixtures", Path, "Directory of fixture files (YAML/JSON) to load at start-up.", "DIR"),
     Option("--only-fixtures", "only_fixtures", bool, "Sessions no fixture defines answer 404.", switch=True),
-    Option("--no-admin", "no_admin", bool, "Turn the /__admin/ API off.", switch=True),
+    Option("--no-admin", "admin", bool, "Turn the /__admin/ API off.", switch=True, negate=True),
     Option("--admin-token", "admin_token", Secret, "Require 'Authorization: Bearer TOKEN' on /__admin/.", "TOKEN"),
     Option(
         "--journal-size",

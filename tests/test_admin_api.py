@@ -209,7 +209,7 @@ def test_admin_token_guards_every_admin_route() -> None:
 
 
 def test_no_admin_turns_the_admin_api_off() -> None:
-    app = create_app(Config(access_log=False, no_admin=True))
+    app = create_app(Config(access_log=False, admin=False))
     try:
         client = app.test_client()
         response = client.get("/__admin/health")

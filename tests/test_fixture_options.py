@@ -16,7 +16,7 @@ def test_flags_reach_the_config() -> None:
     config = config_from_args(args)
     assert config.fixtures == Path("fx")
     assert config.only_fixtures
-    assert config.no_admin
+    assert not config.admin
     assert config.admin_token is not None
     assert config.admin_token.reveal() == "s3cr3t-value"
     assert "s3cr3t-value" not in repr(config)

@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -44,18 +43,6 @@ def test_the_package_names_load_on_first_access() -> None:
         assert getattr(mockserver, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = mockserver.nothing  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    ("old", "new"), [("Mock", "MockPipeline"), ("MockRequest", "PipelineRequest"), ("MockResponse", "PipelineResponse")]
-)
-def test_the_old_names_still_work_with_a_deprecation_warning(old: str, new: str) -> None:
-    with pytest.warns(DeprecationWarning, match=f"mockserver.{old} is deprecated.*use mockserver.{new}"):
-        value = getattr(mockserver, old)
-    assert value is getattr(mockserver, new)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        getattr(mockserver, new)  # the new name is silent
 
 
 def test_the_benchmark_script_runs() -> None:

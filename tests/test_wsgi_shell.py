@@ -68,7 +68,7 @@ def test_admin_paths_reach_the_admin_api_and_lookalike_paths_the_mock() -> None:
 
 
 def test_without_the_admin_api_the_mock_answers_its_prefix_too() -> None:
-    client = create_app(Config(access_log=False, no_admin=True)).test_client()
+    client = create_app(Config(access_log=False, admin=False)).test_client()
     response = client.get("/__admin/health", headers=AUTH)
     assert response.status_code == 404
     assert response.json == {"error": "API endpoint not found", "code": "404"}
