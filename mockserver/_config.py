@@ -34,7 +34,7 @@ class Config:
     api_keys: tuple[Secret, ...] = ()
     access_log: bool = True
     # gthread with 8 threads per worker: keep-alive, and a delayed answer does not block the worker.
-    # Measured in bench/ against sync (1): same CPU per request, up to 4x the requests/s under wrk (README).
+    # Measured in bench/ against sync (1): same CPU per request, up to 4x the requests/s under wrk (bench/README.md).
     threads: int = 8
     latency: Latency | None = None  # added to every API answer (faults never touch /__admin/)
     error_rate: float = 0.0  # share of API requests answered 500

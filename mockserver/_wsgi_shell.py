@@ -3,7 +3,7 @@
 `create_app` puts it in front of Flask (`app.wsgi_app`): requests under the admin prefix go on to Flask
 (the admin blueprint), every other request is answered here. Flask's request context, URL map and Response
 object cost the served mock more CPU per request than generating the session body did, and bought nothing:
-the pipeline routes by the spec itself (the README's Benchmark section has the measurements).
+the pipeline routes by the spec itself (bench/README.md has the measurements).
 
 The answers are the ones Flask sent: werkzeug's status lines, the headers in the same order, no body for HEAD.
 """

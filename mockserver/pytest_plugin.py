@@ -131,7 +131,7 @@ def pipecat_mock_server(pipecat_mock_config: Config) -> Iterator[PipecatMockServ
 
 @pytest.fixture
 def pipecat_mock(pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Config) -> Iterator[PipecatMock]:
-    """A live Pipecat Cloud mock, reset to its start-up fixtures; see the README for an example."""
+    """A live Pipecat Cloud mock, reset to its start-up fixtures; see docs/your-tests.md for examples."""
     from .admin_client import AdminClient
 
     token = pipecat_mock_config.admin_token

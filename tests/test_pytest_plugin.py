@@ -1,42 +1,11 @@
-"""The `pipecat_mock` fixture, used the way a user's test suite uses it (pytester, in process)."""
+"""The `pipecat_mock` fixture, used the way a user's test suite uses it (pytester, in process).
+
+The documented examples are run by tests/test_docs_examples.py.
+"""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def readme_blocks() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Your own tests: fixtures, stubs, admin API, pytest fixture", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
-
-
-def test_the_readme_example_passes(pytester: pytest.Pytester) -> None:
-    example, config = readme_blocks()
-    pytester.makepyfile(test_readme_example=example)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
-    # The conftest snippet loads a fixtures directory: the example files of this repo.
-    pytester.makeconftest(config.replace('Path(__file__).parent / "fixtures"', repr(str(ROOT / "fixtures"))))
-    pytester.makepyfile(
-        test_config="""
-import requests
-
-def test_only_fixture_sessions_exist(pipecat_mock):
-    base = pipecat_mock.api_url + "/agents/support-bot/sessions/"
-    known = requests.get(base + "800d444a-e67e-4686-afb3-b0de509cccb3", headers=pipecat_mock.headers, timeout=5)
-    assert known.json()["createdAt"] == "2025-10-22T08:39:20.000Z"
-    unknown = requests.get(base + "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f", headers=pipecat_mock.headers, timeout=5)
-    assert unknown.status_code == 404
-"""
-    )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "test_config.py")
-    result.assert_outcomes(passed=1)
 
 
 def test_each_test_starts_from_the_loaded_state(pytester: pytest.Pytester) -> None:
