@@ -100,3 +100,36 @@ def test_guarded(pipecat_mock):
 """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_flask_and_openapi_core_load_only_when_a_test_asks_for_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+import sys
+
+HEAVY = ("flask", "werkzeug", "openapi_core")
+
+def test_without_the_fixture():
+    assert [name for name in HEAVY if name in sys.modules] == []
+
+def test_with_the_fixture(pipecat_mock):
+    assert all(name in sys.modules for name in HEAVY)
+"""
+    )
+    # A fresh interpreter, as a user's `pytest` is: this process has long imported them.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_one_server_serves_the_whole_test_session(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+URLS = []
+
+def test_first(pipecat_mock):
+    URLS.append(pipecat_mock.url)
+
+def test_second(pipecat_mock):
+    assert URLS == [pipecat_mock.url]
+"""
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
