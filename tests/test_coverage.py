@@ -233,3 +233,9 @@ def test_the_admin_token_is_sent_and_never_printed(tmp_path: Path, capsys: pytes
         out, err = capsys.readouterr()
         assert "adm-secret" not in out + err
     app.extensions["pipecat_mock"].control.close()
+
+
+def test_the_docs_show_the_table_the_command_prints(served: str, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "verification.md").read_text(encoding="utf-8")
+    assert main(["coverage", "--url", served]) == 0
+    assert capsys.readouterr().out in docs

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 USER_TESTS = """
@@ -128,3 +131,10 @@ def test_typo_not_strict(pipecat_mock):
     result.assert_outcomes(passed=4, errors=1)
     assert "ERROR at teardown of test_typo " in result.stdout.str() + " "
     assert "/agent/b" not in result.stdout.str()
+
+
+def test_the_docs_example_passes(pytester: pytest.Pytester) -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "verification.md").read_text(encoding="utf-8")
+    example = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)[0]
+    pytester.makepyfile(test_docs_example=example)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
