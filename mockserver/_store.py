@@ -142,7 +142,7 @@ class Store:
             if not private:
                 db.execute(
                     "CREATE TRIGGER journal_served AFTER INSERT ON journal WHEN NEW.operation IS NOT NULL BEGIN "
-                    "INSERT INTO served VALUES (NEW.operation, NEW.status, NEW.source, 1) "
+                    "INSERT INTO served VALUES (NEW.operation, NEW.status, COALESCE(NEW.source, 'generated'), 1) "
                     "ON CONFLICT DO UPDATE SET n = n + 1; END"
                 )
 

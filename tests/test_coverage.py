@@ -239,3 +239,14 @@ def test_the_docs_show_the_table_the_command_prints(served: str, capsys: pytest.
     docs = (Path(__file__).resolve().parent.parent / "docs" / "verification.md").read_text(encoding="utf-8")
     assert main(["coverage", "--url", served]) == 0
     assert capsys.readouterr().out in docs
+
+
+@pytest.mark.parametrize("kind", ["ring", "state-db"])
+def test_an_answer_recorded_without_a_source_counts_as_generated(tmp_path: Path, kind: str) -> None:
+    app = make_app(tmp_path, kind)
+    store = app.extensions["pipecat_mock"].control.store
+    store.record("GET", URL, {}, {}, 200, None, "getSession", None)
+    store.record("GET", "/v1/typo", {}, {}, 404)  # no operation: journaled, not counted
+    assert store.served() == [("getSession", 200, "generated", 1)]
+    assert len(store.requests()) == 2
+    app.extensions["pipecat_mock"].control.close()
