@@ -212,14 +212,16 @@ class Store:
         return stub
 
     def replace_all(self, fixtures: FixtureSet) -> None:
-        """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
+        """Sessions and stubs become exactly `fixtures`; positions in sequences, the journal and coverage start over."""
         if self._ring is not None:
             self._ring.clear()
-        self.clear_served()
+        if self._served is not None:
+            self._served.clear()
         with self._write() as db:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM stubs")
             db.execute("DELETE FROM journal")  # a shared file's journal; a private server's is the ring
+            db.execute("DELETE FROM served")  # a shared file's coverage counts; a private server's are in memory
             db.executemany(
                 "INSERT INTO sessions VALUES (?, ?, ?)",
                 [(agent, sid, json.dumps(body)) for (agent, sid), body in fixtures.sessions.items()],

@@ -9,7 +9,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from ._spec import Spec
@@ -74,9 +74,8 @@ def summarize(calls: Iterable[Call], method: str, pattern: str, limit: int = 10)
     ranked = sorted(groups.items(), key=lambda kv: (-closeness(method, pattern, *kv[0]), kv[0]))
     lines = []
     for (other_method, path), statuses in ranked[:limit]:
-        times = f"{len(statuses)} time{'s' if len(statuses) != 1 else ''}"
         answered = ", ".join(str(s) for s in sorted(set(statuses)))
-        lines.append(f"{other_method} {path}  ({times}, answered {answered})")
+        lines.append(f"{other_method} {path}  ({times_text(len(statuses))}, answered {answered})")
     if len(ranked) > limit:
         lines.append(f"... and {len(ranked) - limit} other distinct call(s)")
     return lines
@@ -97,6 +96,58 @@ def times_text(n: int) -> str:
     return f"{n} time{'s' if n != 1 else ''}"
 
 
-def unmatched_lines(entries: Sequence[tuple[str, str, int, str | None]]) -> list[str]:
-    """(method, path, status, hint) as the lines of a failure message."""
-    return [f"{m} {p} -> {s}" + (f"  ({h})" if h else "") for m, p, s, h in entries]
+class Journaled(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+
+
+class Unmatched(Journaled, Protocol):
+    @property
+    def hint(self) -> str | None: ...
+
+
+Entry = TypeVar("Entry", bound=Journaled)
+
+
+def check_called(
+    entries: Sequence[Entry],
+    method: str,
+    pattern: PathPattern,
+    times: int | None,
+    base_path: str = "",
+    journal_size: int | None = None,
+) -> tuple[list[Entry], str | None]:
+    """The entries that are `method pattern` calls, and why they are not `times` of them (None: they are).
+
+    `times=None`: at least once. `method` "*": any method. `journal_size`: the journal's bound, to say when a
+    full journal may have dropped older calls.
+    """
+    wanted, matches = method.upper(), path_matcher(pattern, base_path)
+    hit = [wanted in ("*", e.method.upper()) and matches(e.path) for e in entries]
+    hits = [e for e, is_hit in zip(entries, hit, strict=True) if is_hit]
+    if (hits and times is None) or len(hits) == times:
+        return hits, None
+    text = pattern_text(pattern)
+    expected = "at least once" if times is None else f"exactly {times_text(times)}"
+    lines = [f"expected {wanted} {text} to be called {expected}, but it was called {times_text(len(hits))}."]
+    others = [Call(e.method, e.path, e.status) for e, is_hit in zip(entries, hit, strict=True) if not is_hit]
+    if others:
+        full = text if isinstance(pattern, re.Pattern) or text.startswith(base_path + "/") else base_path + text
+        lines += ["Called instead, closest first:", *(f"  {line}" for line in summarize(others, wanted, full))]
+    elif not hits:
+        lines.append("Nothing else was called either.")
+    if journal_size is not None and len(entries) >= journal_size:
+        lines.append(f"(The journal keeps the newest {journal_size} requests: older ones are not counted.)")
+    return hits, "\n".join(lines)
+
+
+def unmatched_failure(found: Sequence[Unmatched]) -> str | None:
+    """The failure message for requests no operation matched; None when there are none."""
+    if not found:
+        return None
+    lines = [f"  {u.method} {u.path} -> {u.status}" + (f"  ({u.hint})" if u.hint else "") for u in found]
+    return f"{len(found)} request(s) matched no operation of the spec:\n" + "\n".join(lines)

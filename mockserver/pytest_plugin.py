@@ -148,40 +148,22 @@ class PipecatMock:
         "*" matches any method. On failure the message lists what was called instead, closest first.
         """
         __tracebackhide__ = True
-        from ._verify import Call, path_matcher, pattern_text, summarize, times_text
+        from ._verify import check_called
 
-        wanted, matches = method.upper(), path_matcher(path, self._base_path)
         entries = self.admin.requests(limit=self._journal_size)
-
-        def is_hit(entry: JournalEntry) -> bool:
-            return wanted in ("*", entry.method) and matches(entry.path)
-
-        hits = [e for e in entries if is_hit(e)]
-        if (hits and times is None) or len(hits) == times:
-            return hits
-        text = pattern_text(path)
-        expected = "at least once" if times is None else f"exactly {times_text(times)}"
-        lines = [f"expected {wanted} {text} to be called {expected}, but it was called {times_text(len(hits))}."]
-        others = [Call(e.method, e.path, e.status) for e in entries if not is_hit(e)]
-        if others:
-            lines += ["Called instead, closest first:", *(f"  {line}" for line in summarize(others, wanted, text))]
-        elif not hits:
-            lines.append("Nothing else was called either.")
-        if len(entries) >= self._journal_size:
-            lines.append(f"(The journal keeps the newest {self._journal_size} requests: older ones are not counted.)")
-        raise AssertionError("\n".join(lines))
+        hits, failure = check_called(entries, method, path, times, self._base_path, self._journal_size)
+        if failure:
+            raise AssertionError(failure)
+        return hits
 
     def assert_no_unmatched(self) -> None:
         """Assert every request reached a spec operation: no 404 from routing, no 405."""
         __tracebackhide__ = True
-        from ._verify import unmatched_lines
+        from ._verify import unmatched_failure
 
-        found = self.admin.unmatched()
-        if found:
-            lines = unmatched_lines([(u.method, u.path, u.status, u.hint) for u in found])
-            raise AssertionError(
-                f"{len(found)} request(s) matched no operation of the spec:\n" + "\n".join(f"  {x}" for x in lines)
-            )
+        failure = unmatched_failure(self.admin.unmatched())
+        if failure:
+            raise AssertionError(failure)
 
 
 @pytest.fixture(scope="session")
@@ -220,12 +202,8 @@ def pipecat_mock(
     if errors:
         pytest.fail("the pipecat mock server raised while serving this test:\n" + "\n".join(errors), pytrace=False)
     if _strict(request):
-        from ._verify import unmatched_lines
+        from ._verify import unmatched_failure
 
-        found = mock.admin.unmatched()
-        if found:
-            lines = "\n".join(f"  {x}" for x in unmatched_lines([(u.method, u.path, u.status, u.hint) for u in found]))
-            pytest.fail(
-                f"{STRICT}: this test made {len(found)} request(s) that matched no operation of the spec:\n{lines}",
-                pytrace=False,
-            )
+        failure = unmatched_failure(mock.admin.unmatched())
+        if failure:
+            pytest.fail(f"{STRICT}: in this test {failure}", pytrace=False)

@@ -112,7 +112,7 @@ def test_strict_ini_option_fails_a_test_at_teardown_for_unmatched_calls(pytester
     result.assert_outcomes(passed=3, errors=1)
     out = result.stdout.str()
     assert "ERROR at teardown of test_typo" in out
-    assert "pipecat_mock_strict: this test made 1 request(s) that matched no operation of the spec" in out
+    assert "pipecat_mock_strict: in this test 1 request(s) matched no operation of the spec" in out
     assert "GET /v1/agent/a -> 404" in out
     assert "test_typo_allowed" not in out.split("short test summary info")[-1]
     assert "Bearer" not in out  # the token the test sent is not echoed

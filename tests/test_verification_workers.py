@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from mockserver._verify import check_called, unmatched_failure
 from mockserver.admin_client import AdminClient
 from tests._servers import CLI, run_cli
 
@@ -64,6 +65,19 @@ def test_count_unmatched_coverage_and_reset_hold_across_workers(url: str) -> Non
     assert sorted({(u.method, u.status) for u in unmatched}) == [("GET", 404), ("POST", 405)]
     assert len(unmatched) == 24
 
+    # What the fixture's assert_called and strict mode conclude from the journal all workers wrote.
+    entries = admin.requests()
+    template = "/agents/{agentName}/sessions/{sessionId}"
+    assert check_called(entries, "GET", template, 36, "/v1")[1] is None  # the 200s and the 401s
+    hits, failure = check_called(entries, "GET", template, 37, "/v1")
+    assert len(hits) == 36
+    assert failure is not None
+    assert failure.splitlines()[1:3] == [
+        "Called instead, closest first:",
+        f"  POST /v1/agents/agent-0/sessions/{SESSION_ID}  (6 times, answered 405)",
+    ]
+    assert (unmatched_failure(admin.unmatched()) or "").startswith("24 request(s) matched no operation of the spec:")
+
     report = admin.coverage()
     statuses_of = {o["operationId"]: o["statuses"] for o in report["operations"]}["getSession"]
     assert statuses_of["200"] == {"documented": True, "served": 24, "sources": {"generated": 24}}
@@ -73,6 +87,7 @@ def test_count_unmatched_coverage_and_reset_hold_across_workers(url: str) -> Non
     admin.reset()
     assert admin.count() == 0
     assert admin.unmatched() == []
+    assert unmatched_failure(admin.unmatched()) is None
     assert admin.coverage()["summary"]["documented_served"] == 0
 
 
