@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver import Config, create_app
-from mockserver._verify import Call, path_matcher, summarize
+from mockserver._verify import Call, check_called, path_matcher, summarize
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 OTHER_ID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -156,3 +156,16 @@ def test_other_calls_are_listed_closest_first_with_counts_and_statuses() -> None
     assert summarize(calls, "GET", "/v1/agents/{agentName}/sessions/{sessionId}")[2] == (
         "POST /v1/agents/a/sessions/x  (1 time, answered 405)"
     )
+
+
+def test_a_full_journal_is_named_in_the_failure() -> None:
+    entries = [Call("GET", "/v1/agents/a/sessions/x", 200), Call("GET", "/v1/other", 404)]
+    hits, failure = check_called(entries, "GET", "/agents/{agentName}/sessions/{sessionId}", 2, "/v1", 2)
+    assert hits == entries[:1]
+    assert failure is not None
+    assert failure.splitlines()[0] == (
+        "expected GET /agents/{agentName}/sessions/{sessionId} to be called exactly 2 times, but it was called 1 time."
+    )
+    assert failure.splitlines()[-1] == "(The journal keeps the newest 2 requests: older ones are not counted.)"
+    assert check_called(entries, "GET", "/agents/{agentName}/sessions/{sessionId}", 2, "/v1", 3)[1] is not None
+    assert "journal keeps" not in (check_called(entries, "GET", "/x", 1, "/v1", 3)[1] or "")
