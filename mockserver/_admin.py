@@ -16,12 +16,16 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from ._coverage import coverage_report
 from ._fixture_parse import Report
 from ._pipeline import Mock
-from ._routing import ADMIN_PREFIX, raw_request_path
+from ._routing import ADMIN_PREFIX, MethodNotAllowed, raw_request_path
+from ._store import JournalEntry
+from ._verify import nearest_operation
 from .errors import Problem, suggest
 
 JOURNAL_FILTERS = ("path", "path_prefix", "status", "method", "limit")
+COUNT_FILTERS = ("path", "path_prefix", "status", "method")
 
 ENDPOINTS = (
     "GET /__admin/health",
@@ -30,6 +34,9 @@ ENDPOINTS = (
     "GET|POST|DELETE /__admin/stubs",
     "GET|DELETE /__admin/stubs/{id}",
     "GET|DELETE /__admin/requests  (GET filters: path, path_prefix, status, method, limit)",
+    "GET /__admin/requests/count  (filters: path, path_prefix, status, method)",
+    "GET /__admin/requests/unmatched",
+    "GET|DELETE /__admin/coverage",
     "POST /__admin/reset",
 )
 
@@ -178,12 +185,12 @@ def admin_blueprint(mock: Mock) -> Blueprint:
 
     # --- journal and reset -----------------------------------------------------------------------
 
-    @admin.get("/requests")
-    def list_requests() -> ResponseReturnValue:
+    def journal_filters(accepted: tuple[str, ...]) -> dict[str, Any] | Response:
+        """The journal filters of this request, or the 400 naming every problem and the valid filters."""
         problems = [
-            Problem("query", name, f"is not a journal filter. {suggest(name, JOURNAL_FILTERS)}")
+            Problem("query", name, f"is not a journal filter here. {suggest(name, accepted)}")
             for name in request.args
-            if name not in JOURNAL_FILTERS
+            if name not in accepted
         ]
         numbers: dict[str, int | None] = {}
         for name in ("status", "limit"):
@@ -198,14 +205,50 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         if problems:
             return _error(400, "Bad journal filter; nothing was listed.", problems)
         method = request.args.get("method")
-        entries = control.store.requests(
-            path=request.args.get("path"),
-            path_prefix=request.args.get("path_prefix"),
-            status=numbers["status"],
-            method=method.upper() if method else None,
-            limit=numbers["limit"],
-        )
-        return jsonify(requests=[e.to_plain() for e in entries])
+        return {
+            "path": request.args.get("path"),
+            "path_prefix": request.args.get("path_prefix"),
+            "status": numbers["status"],
+            "method": method.upper() if method else None,
+            "limit": numbers["limit"],
+        }
+
+    @admin.get("/requests")
+    def list_requests() -> ResponseReturnValue:
+        filters = journal_filters(JOURNAL_FILTERS)
+        if isinstance(filters, Response):
+            return filters
+        return jsonify(requests=[e.to_plain() for e in control.store.requests(**filters)])
+
+    @admin.get("/requests/count")
+    def count_requests() -> ResponseReturnValue:
+        filters = journal_filters(COUNT_FILTERS)
+        if isinstance(filters, Response):
+            return filters
+        return jsonify(count=len(control.store.requests(**filters)))
+
+    def unmatched_plain(entry: JournalEntry) -> dict[str, Any]:
+        route = mock.router.match(entry.method, entry.path)
+        if isinstance(route, MethodNotAllowed):
+            hint: str | None = f"allowed here: {', '.join(route.allowed)}"
+        else:
+            nearest = nearest_operation(mock.spec, entry.method, entry.path)
+            hint = f"did you mean {nearest}?" if nearest else None
+        return {**entry.to_plain(), "hint": hint}
+
+    @admin.get("/requests/unmatched")
+    def unmatched_requests() -> ResponseReturnValue:
+        entries = [e for e in control.store.requests() if e.source == "routing"]
+        return jsonify(requests=[unmatched_plain(e) for e in entries])
+
+    @admin.get("/coverage")
+    def coverage() -> ResponseReturnValue:
+        return jsonify(coverage_report(mock.spec, control.store.served()))
+
+    @admin.delete("/coverage")
+    def clear_coverage() -> ResponseReturnValue:
+        control.store.clear_served()
+        return "", 204
 
     @admin.delete("/requests")
     def clear_requests() -> ResponseReturnValue:

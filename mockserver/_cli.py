@@ -11,6 +11,7 @@ from typing import Any
 from . import __version__
 from ._config import OPTIONS, Config, Option
 from ._contract_cli import register_contract
+from ._coverage_cli import register_coverage
 from ._fixture_cli import register_check_fixtures
 from ._record_cli import register_record
 from .errors import MockError
@@ -82,7 +83,13 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Register] = [_register_serve, register_check_fixtures, register_record, register_contract]
+COMMANDS: list[Register] = [
+    _register_serve,
+    register_check_fixtures,
+    register_record,
+    register_contract,
+    register_coverage,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,7 +72,8 @@ class Control:
             # Forked workers inherit this handler: only the process that made the directory removes it.
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
         try:
-            self.store = Store(state_db, journal_size, self.parser, private=private)
+            operations = [op.operation_id for op in spec.operations]
+            self.store = Store(state_db, journal_size, self.parser, private=private, operations=operations)
             self.store.replace_all(self.initial)
         except sqlite3.Error as exc:
             raise ConfigError(
@@ -114,8 +115,11 @@ class Control:
         headers: Mapping[str, str],
         status: int,
         stub: Stub | None = None,
+        operation: str | None = None,
+        source: str | None = None,
     ) -> None:
-        self.store.record(method, path, dict(query), redact(headers), status, stub.id if stub else None)
+        stub_id = stub.id if stub else None
+        self.store.record(method, path, dict(query), redact(headers), status, stub_id, operation, source)
 
     def reset(self) -> None:
         self.store.replace_all(self.initial)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import mmap
 import multiprocessing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -27,8 +27,9 @@ MAX_BYTES = 512 * 1024 * 1024  # ~1,000,000 entries of a typical ~500 bytes; pag
 CUT_TO = 4096  # characters an over-large entry keeps of each long value
 READ_BATCH = 256  # entries a reader copies per hold of the lock
 
-# time, method, path, query, headers (credentials already redacted), status, the id of the stub that answered
-Row = tuple[float, str, str, Mapping[str, str], Mapping[str, str], int, "str | None"]
+# time, method, path, query, headers (credentials already redacted), status, the id of the stub that answered,
+# then optionally the operationId routed to and the answer's source (what a row was recorded with comes back)
+Row = tuple[Any, ...]
 
 _LAST, _WRITTEN, _CLEARED = 0, 1, 2  # meta: the newest id, bytes ever written, the newest id a clear removed
 
@@ -143,8 +144,7 @@ def _decode(data: bytes) -> Row:
         value: Any = orjson.loads(data)
     except orjson.JSONDecodeError:  # what _encode wrote with json.dumps
         value = json.loads(data)
-    time, method, path, query, headers, status, stub = value
-    return (time, method, path, query, headers, status, stub)
+    return tuple(value)
 
 
 def _fitted(row: Row, limit: int) -> Row:
@@ -153,7 +153,7 @@ def _fitted(row: Row, limit: int) -> Row:
     def cut(text: str) -> str:
         return text if len(text) <= CUT_TO else f"{text[:CUT_TO]}... ({len(text) - CUT_TO} more characters)"
 
-    time, method, path, query, headers, status, stub = row
+    time, method, path, query, headers, status, *answer = row
     fitted: Row = (
         time,
         method,
@@ -161,9 +161,9 @@ def _fitted(row: Row, limit: int) -> Row:
         {cut(k): cut(v) for k, v in query.items()},
         {k: cut(v) for k, v in headers.items()},
         status,
-        stub,
+        *answer,
     )
     if len(_encode(fitted)) > limit:  # still too large: thousands of long values; keep their count only
         omitted = {"x-pipecat-mock-journal": f"{len(headers)} headers and {len(query)} query parameters omitted"}
-        fitted = (time, method, cut(path), {}, omitted, status, stub)
+        fitted = (time, method, cut(path), {}, omitted, status, *answer)
     return fitted

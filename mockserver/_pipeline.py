@@ -52,6 +52,10 @@ class MockResponse:
     # Set when a stub answered: its latency, fault and errorRate are for the fault layer to apply.
     stub: Stub | None = None
     stub_response: StubResponse | None = None
+    # For verification and coverage: the operation routed to (None: no operation matched) and what produced
+    # the answer (generated, example, fixture, stub, fault, security, preference; routing when unmatched).
+    operation: str | None = None
+    source: str = "generated"
 
 
 class Mock:
@@ -75,25 +79,33 @@ class Mock:
         """Answer one API request and note it in the journal."""
         response = self._answer(request)
         self.control.record(
-            request.method, request.path, request.query, request.headers, response.status, response.stub
+            request.method,
+            request.path,
+            request.query,
+            request.headers,
+            response.status,
+            response.stub,
+            response.operation,
+            response.source,
         )
         return response
 
     def _answer(self, request: MockRequest) -> MockResponse:
         route = self.router.match(request.method, request.path)
         if isinstance(route, RouteNotFound):
-            return self.error(404, "API endpoint not found")
+            return self.error(404, "API endpoint not found", source="routing")
         if isinstance(route, MethodNotAllowed):
             allowed = ", ".join(route.allowed)
-            return self.error(
-                405, f"Method {request.method} is not allowed here. Allowed: {allowed}.", ("Allow", allowed)
-            )
+            message = f"Method {request.method} is not allowed here. Allowed: {allowed}."
+            return self.error(405, message, ("Allow", allowed), source="routing")
+        operation = route.operation.operation_id
 
         auth = _security.check(
             route.operation, self.spec.security_schemes, request.headers.get("authorization"), self.config.api_keys
         )
         if isinstance(auth, _security.Unauthorized):
-            return self.error(401, auth.message, ("WWW-Authenticate", auth.challenge))
+            challenge = ("WWW-Authenticate", auth.challenge)
+            return self.error(401, auth.message, challenge, operation=operation, source="security")
 
         state = self.control.state()
         hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
@@ -113,15 +125,17 @@ class Mock:
             if not problem and not cached and len(self._negotiations) < 512:  # bounded: __seed=N varies freely
                 self._negotiations[key] = neg
         except PreferenceError as exc:
-            return self.error(422, str(exc))
+            return self.error(422, str(exc), operation=operation, source="preference")
 
         plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, neg.seed, plan)
-        body = self._body(route, neg, given if prefs.example is None else None)
+        given = given if prefs.example is None else None
+        body = self._body(route, neg, given)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
-        return MockResponse(neg.status, encode(body), headers, media_type=neg.media_type, faults=plan)
+        source = "fixture" if given is not None and neg.status == 200 else neg.source
+        return MockResponse(neg.status, encode(body), headers, neg.media_type, plan, operation=operation, source=source)
 
     def _fixture_session(self, route: RouteMatch, state: State) -> Mapping[str, Any] | None:
         """The fields a fixture gives for the requested session, when the operation serves sessions."""
@@ -138,7 +152,8 @@ class Mock:
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""
         neg = Negotiation(500, JSON, "generated", None, seed)
-        return MockResponse(500, encode(self.bodies.body(route.operation, neg, route.path_params)), faults=plan)
+        body = encode(self.bodies.body(route.operation, neg, route.path_params))
+        return MockResponse(500, body, faults=plan, operation=route.operation.operation_id, source="fault")
 
     def fault_plan(self, request: MockRequest, *layers: FaultSettings) -> FaultPlan:
         """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""
@@ -164,7 +179,20 @@ class Mock:
         else:
             neg = negotiate(route.operation, Preferences(code=reply.status), "dynamic", self.config.seed)
             body = self._body(route, neg, self._fixture_session(route, state))
-        return MockResponse(reply.status, encode(body), headers, faults=plan, stub=hit.stub, stub_response=reply)
+        operation = route.operation.operation_id
+        return MockResponse(
+            reply.status,
+            encode(body),
+            headers,
+            faults=plan,
+            stub=hit.stub,
+            stub_response=reply,
+            operation=operation,
+            source="stub",
+        )
 
-    def error(self, status: int, message: str, *headers: tuple[str, str]) -> MockResponse:
-        return MockResponse(status, encode(self.bodies.error(status, message)), tuple(headers))
+    def error(
+        self, status: int, message: str, *headers: tuple[str, str], operation: str | None = None, source: str = "mock"
+    ) -> MockResponse:
+        body = encode(self.bodies.error(status, message))
+        return MockResponse(status, body, tuple(headers), operation=operation, source=source)

@@ -17,7 +17,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +25,14 @@ from typing import Any
 
 import orjson
 
+from ._coverage import ServedCounts, ServedRow
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
 from ._journal_ring import READ_BATCH, JournalRing
 from .errors import FixtureError
 
-SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
-_TABLES = ("meta", "sessions", "stubs", "journal")
+SCHEMA_VERSION = 3  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
+_TABLES = ("meta", "sessions", "stubs", "journal", "served")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -41,7 +42,10 @@ CREATE TABLE IF NOT EXISTS stubs (
     hits INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY, time REAL NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
-    query TEXT NOT NULL, headers TEXT NOT NULL, status INTEGER NOT NULL, stub TEXT);
+    query TEXT NOT NULL, headers TEXT NOT NULL, status INTEGER NOT NULL, stub TEXT, operation TEXT, source TEXT);
+CREATE TABLE IF NOT EXISTS served (
+    operation TEXT NOT NULL, status INTEGER NOT NULL, source TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (operation, status, source));
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
 
@@ -65,6 +69,8 @@ class JournalEntry:
     headers: Mapping[str, str]  # credentials already redacted
     status: int
     stub: str | None = None  # the id of the stub that answered, if one did
+    operation: str | None = None  # the operationId routed to; None when no operation matched
+    source: str | None = None  # what produced the answer (see _coverage.SOURCES)
 
     def to_plain(self) -> dict[str, Any]:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}Z"
@@ -77,6 +83,8 @@ class JournalEntry:
             "headers": dict(self.headers),
             "status": self.status,
             "stub": self.stub,
+            "operation": self.operation,
+            "source": self.source,
         }
 
 
@@ -94,13 +102,22 @@ class Store:
     private=True: only this process and the processes it forks after this call use the file.
     """
 
-    def __init__(self, path: Path, journal_size: int, parser: FixtureParser, private: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        journal_size: int,
+        parser: FixtureParser,
+        private: bool = False,
+        operations: Sequence[str] = (),
+    ) -> None:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         # Bumped (under its lock) after every committed admin write; read without the lock per request.
         self._changes = multiprocessing.Value("q", 0) if private else None
         self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
         self._ring = JournalRing(journal_size) if private else None
+        # What was served per (operation, status, source), never trimmed: in shared memory, or the served table.
+        self._served = ServedCounts(operations) if private else None
         self.path = path
         self.journal_size = journal_size
         self.parser = parser
@@ -121,6 +138,13 @@ class Store:
                 keep = int(journal_size)  # the only value formatted into SQL: an int
                 bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
                 db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
+            db.execute("DROP TRIGGER IF EXISTS journal_served")
+            if not private:
+                db.execute(
+                    "CREATE TRIGGER journal_served AFTER INSERT ON journal WHEN NEW.operation IS NOT NULL BEGIN "
+                    "INSERT INTO served VALUES (NEW.operation, NEW.status, COALESCE(NEW.source, 'generated'), 1) "
+                    "ON CONFLICT DO UPDATE SET n = n + 1; END"
+                )
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -188,13 +212,16 @@ class Store:
         return stub
 
     def replace_all(self, fixtures: FixtureSet) -> None:
-        """Sessions and stubs become exactly `fixtures`; positions in sequences and the journal start over."""
+        """Sessions and stubs become exactly `fixtures`; positions in sequences, the journal and coverage start over."""
         if self._ring is not None:
             self._ring.clear()
+        if self._served is not None:
+            self._served.clear()
         with self._write() as db:
             db.execute("DELETE FROM sessions")
             db.execute("DELETE FROM stubs")
             db.execute("DELETE FROM journal")  # a shared file's journal; a private server's is the ring
+            db.execute("DELETE FROM served")  # a shared file's coverage counts; a private server's are in memory
             db.executemany(
                 "INSERT INTO sessions VALUES (?, ?, ?)",
                 [(agent, sid, json.dumps(body)) for (agent, sid), body in fixtures.sessions.items()],
@@ -263,14 +290,19 @@ class Store:
         headers: Mapping[str, str],
         status: int,
         stub: str | None = None,
+        operation: str | None = None,
+        source: str | None = None,
     ) -> None:
         if self._ring is not None:
-            self._ring.record((time.time(), method, path, query, headers, status, stub))
+            self._ring.record((time.time(), method, path, query, headers, status, stub, operation, source))
+            if operation is not None and self._served is not None:
+                self._served.add(operation, status, source or "generated")
             return
-        with self._locked() as db:
+        with self._locked() as db:  # the journal_served trigger counts what was served
             db.execute(
-                "INSERT INTO journal (time, method, path, query, headers, status, stub) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), method, path, _json_text(query), _json_text(headers), status, stub),
+                "INSERT INTO journal (time, method, path, query, headers, status, stub, operation, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), method, path, _json_text(query), _json_text(headers), status, stub, operation, source),
             )
 
     def requests(
@@ -303,13 +335,16 @@ class Store:
                 yield JournalEntry(entry_id, *row)
             return
         # A shared file's journal, read a batch at a time (by id, newest first) as the ring is.
-        sql = "SELECT id, time, method, path, query, headers, status, stub FROM journal WHERE id < ? ORDER BY id DESC"
+        sql = (
+            "SELECT id, time, method, path, query, headers, status, stub, operation, source FROM journal "
+            "WHERE id < ? ORDER BY id DESC"
+        )
         before = 2**63 - 1
         while True:
             with self._locked() as db:
                 rows = db.execute(sql + " LIMIT ?", (before, READ_BATCH)).fetchall()
-            for i, t, m, p, q, h, s, b in rows:
-                yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b)
+            for i, t, m, p, q, h, s, b, o, r in rows:
+                yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b, o, r)
             if len(rows) < READ_BATCH:
                 return
             before = rows[-1][0]
@@ -326,3 +361,20 @@ class Store:
             return
         with self._locked() as db:
             db.execute("DELETE FROM journal")
+
+    # --- what was served, for coverage -----------------------------------------------------------
+
+    def served(self) -> list[ServedRow]:
+        """(operationId, status, source, how many) for every answer recorded since the last reset."""
+        if self._served is not None:
+            return self._served.rows()
+        with self._locked() as db:
+            rows = db.execute("SELECT operation, status, source, n FROM served").fetchall()
+        return [(str(o), int(s), str(r), int(n)) for o, s, r, n in rows]
+
+    def clear_served(self) -> None:
+        if self._served is not None:
+            self._served.clear()
+            return
+        with self._locked() as db:
+            db.execute("DELETE FROM served")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AdminClient", "AdminError", "JournalEntry"]
+__all__ = ["AdminClient", "AdminError", "JournalEntry", "UnmatchedRequest"]
 
 
 class AdminError(Exception):
@@ -40,12 +40,37 @@ class JournalEntry:
     status: int
     time: str
     stub: str | None  # the id of the stub that answered, if one did
+    operation: str | None = None  # the operationId it reached; None when no operation matched
+    source: str | None = None  # what produced the answer: generated, example, fixture, stub, fault, security, ...
 
     @classmethod
     def from_plain(cls, data: Mapping[str, Any]) -> JournalEntry:
         return cls(
-            data["method"], data["path"], data["query"], data["headers"], data["status"], data["time"], data.get("stub")
+            data["method"],
+            data["path"],
+            data["query"],
+            data["headers"],
+            data["status"],
+            data["time"],
+            data.get("stub"),
+            data.get("operation"),
+            data.get("source"),
         )
+
+
+@dataclass(frozen=True)
+class UnmatchedRequest:
+    """A request no spec operation matched (404 from routing, or 405), with a hint at what was meant."""
+
+    method: str
+    path: str
+    status: int
+    time: str
+    hint: str | None
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> UnmatchedRequest:
+        return cls(data["method"], data["path"], data["status"], data["time"], data.get("hint"))
 
 
 class AdminClient:
@@ -139,8 +164,31 @@ class AdminClient:
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
+    def count(
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> int:
+        """How many journaled requests match the filters (all of them without any)."""
+        query = {"path": path, "path_prefix": path_prefix, "status": status, "method": method}
+        return int(self._call("GET", "/requests/count", query=query)["count"])
+
+    def unmatched(self) -> list[UnmatchedRequest]:
+        """Requests no spec operation matched, newest first."""
+        return [UnmatchedRequest.from_plain(e) for e in self._call("GET", "/requests/unmatched")["requests"]]
+
+    def coverage(self) -> dict[str, Any]:
+        """Per operation, every documented status and every served one: {"operations": [...], "summary": {...}}."""
+        result: dict[str, Any] = self._call("GET", "/coverage")
+        return result
+
+    def clear_coverage(self) -> None:
+        self._call("DELETE", "/coverage")
+
     def reset(self) -> None:
-        """Back to the fixtures loaded at start-up; the journal and sequence positions start over."""
+        """Back to the fixtures loaded at start-up; the journal, coverage and sequence positions start over."""
         self._call("POST", "/reset")
 
     def health(self) -> bool:

@@ -11,6 +11,7 @@ only the standard library and pytest: Flask, openapi-core and the app load when 
 
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 import uuid
@@ -24,9 +25,25 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
     from ._config import Config
-    from .admin_client import AdminClient, JournalEntry
+    from .admin_client import AdminClient, JournalEntry, UnmatchedRequest
 
 __all__ = ["PipecatMock", "PipecatMockServer"]
+
+STRICT = "pipecat_mock_strict"  # the marker and the ini option of strict mode
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        STRICT, "fail every test that used pipecat_mock and made requests no spec operation matched", type="bool"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{STRICT}(enabled=True): fail this test at teardown when it made requests no spec operation of the "
+        "pipecat mock matched (a typo'd path, a wrong method); enabled=False turns the ini option off for it",
+    )
 
 
 class PipecatMockServer:
@@ -80,6 +97,8 @@ class PipecatMock:
         self.url = server.url  # where the mock listens
         self.api_url = server.url + server.app.extensions["pipecat_mock"].spec.base_path  # e.g. .../v1
         self.admin = admin
+        self._base_path = server.app.extensions["pipecat_mock"].spec.base_path
+        self._journal_size = server.app.extensions["pipecat_mock"].config.journal_size
 
     @property
     def headers(self) -> dict[str, str]:
@@ -111,6 +130,51 @@ class PipecatMock:
     def reset(self) -> None:
         self.admin.reset()
 
+    # --- verification and coverage ---
+
+    def count(
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        path_prefix: str | None = None,
+    ) -> int:
+        """How many requests the journal holds that match the filters."""
+        return self.admin.count(path=path, status=status, method=method, path_prefix=path_prefix)
+
+    def unmatched(self) -> list[UnmatchedRequest]:
+        """Requests no spec operation matched (404 from routing, 405), newest first."""
+        return self.admin.unmatched()
+
+    def coverage(self) -> dict[str, Any]:
+        """Documented and served statuses per operation since this test's reset (GET /__admin/coverage)."""
+        return self.admin.coverage()
+
+    def assert_called(self, method: str, path: str | re.Pattern[str], times: int | None = None) -> list[JournalEntry]:
+        """Assert the code under test called `method path` `times` times (None: at least once); returns those calls.
+
+        `path`: an exact path, a template whose `{name}` segments match any one segment, or a compiled regex
+        matching the whole path; a path without the API's base path (/v1) is also tried under it. `method`
+        "*" matches any method. On failure the message lists what was called instead, closest first.
+        """
+        __tracebackhide__ = True
+        from ._verify import check_called
+
+        entries = self.admin.requests(limit=self._journal_size)
+        hits, failure = check_called(entries, method, path, times, self._base_path, self._journal_size)
+        if failure:
+            raise AssertionError(failure)
+        return hits
+
+    def assert_no_unmatched(self) -> None:
+        """Assert every request reached a spec operation: no 404 from routing, no 405."""
+        __tracebackhide__ = True
+        from ._verify import unmatched_failure
+
+        failure = unmatched_failure(self.admin.unmatched())
+        if failure:
+            raise AssertionError(failure)
+
 
 @pytest.fixture(scope="session")
 def pipecat_mock_config() -> Config:
@@ -129,8 +193,17 @@ def pipecat_mock_server(pipecat_mock_config: Config) -> Iterator[PipecatMockServ
         server.stop()
 
 
+def _strict(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker(STRICT)
+    if marker is None:
+        return bool(request.config.getini(STRICT))
+    return bool(marker.args[0] if marker.args else marker.kwargs.get("enabled", True))
+
+
 @pytest.fixture
-def pipecat_mock(pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Config) -> Iterator[PipecatMock]:
+def pipecat_mock(
+    pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Config, request: pytest.FixtureRequest
+) -> Iterator[PipecatMock]:
     """A live Pipecat Cloud mock, reset to its start-up fixtures; see docs/your-tests.md for examples."""
     from .admin_client import AdminClient
 
@@ -142,3 +215,9 @@ def pipecat_mock(pipecat_mock_server: PipecatMockServer, pipecat_mock_config: Co
     errors = pipecat_mock_server.take_errors()
     if errors:
         pytest.fail("the pipecat mock server raised while serving this test:\n" + "\n".join(errors), pytrace=False)
+    if _strict(request):
+        from ._verify import unmatched_failure
+
+        failure = unmatched_failure(mock.admin.unmatched())
+        if failure:
+            pytest.fail(f"{STRICT}: in this test {failure}", pytrace=False)
