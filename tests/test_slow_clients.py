@@ -4,11 +4,13 @@ gunicorn has here (issue 13, items 3 and 7). Each test runs the real `pipecat-mo
 from __future__ import annotations
 
 import json
+import selectors
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 import requests
@@ -138,3 +140,39 @@ def test_head_arrived_waits_only_for_an_unfinished_head_of_reasonable_size() -> 
     with right:
         left.close()
         assert head_arrived(right, 8190)  # the peer left: a thread reads the end and closes
+
+
+def test_each_request_on_a_kept_alive_connection_gets_its_own_head_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import deque
+    from types import SimpleNamespace
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from mockserver._server import HeadGatedThreadWorker
+
+    handed: list[Any] = []
+    monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda self, conn: handed.append(conn))
+    worker = HeadGatedThreadWorker.__new__(HeadGatedThreadWorker)  # no arbiter: only the gate is under test
+    worker.cfg = SimpleNamespace(is_ssl=False, limit_request_line=8190)
+    worker.pending_conns = deque()
+    worker.poller = selectors.DefaultSelector()
+    client, server_side = socket.socketpair()
+    with client, server_side, worker.poller:
+        conn = SimpleNamespace(sock=server_side, initialized=False, parser=None, timeout=None)
+        client.sendall(b"GET / HTTP/1.1\r\n")
+        worker.enqueue_req(conn)  # half a head: it waits in the poller, with a deadline
+        assert handed == []
+        assert list(worker.pending_conns) == [conn]
+        first_deadline = conn.head_deadline
+        assert first_deadline == conn.timeout
+        worker.pending_conns.clear()
+        worker.poller.unregister(server_side)
+        client.sendall(b"Host: h\r\n\r\n")
+        worker.enqueue_req(conn)  # the head is complete: a thread gets it
+        assert handed == [conn]
+        assert conn.head_deadline is None
+        server_side.recv(1024)  # the thread read that request; the next one starts slowly, later
+        time.sleep(0.01)
+        client.sendall(b"GET / HTTP/1.1\r\n")
+        worker.enqueue_req(conn)
+        assert conn.head_deadline > first_deadline  # not the old deadline, which would answer 408 at once
