@@ -475,8 +475,7 @@ def goals(mock: str, ceiling: str, results: dict[str, list[Result]], sides: dict
     ratio = paired(results[mock], results[ceiling])
     print(f"  >= 0.80x {ceiling:<21} {ratio:5.2f}x  {'met' if ratio >= 0.8 else 'NOT met'}")
     if peer_names:
-        fastest = [max(results[n][i].rps for n in peer_names) for i in range(len(results[mock]))]
-        ratio = statistics.median(m.rps / f for m, f in zip(results[mock], fastest, strict=True))
+        ratio = to_fastest_peer(results[mock], [results[n] for n in peer_names])
         leader = max(peer_names, key=lambda n: median_of(results[n], "rps"))
         verdict = "met" if ratio >= 2 else "NOT met"
         print(f"  >= 2.00x the fastest peer     {ratio:5.2f}x  {verdict} (fastest by median: {leader})")
@@ -493,6 +492,12 @@ def goals(mock: str, ceiling: str, results: dict[str, list[Result]], sides: dict
         print("  (no peer ran: the peer goals are not measured)")
     non_2xx = sum(r.non_2xx for r in results[mock])
     print(f"  0 non-2xx                     {non_2xx}  {'met' if non_2xx == 0 else 'NOT met'}")
+
+
+def to_fastest_peer(mock: list[Result], peer_rounds: list[list[Result]]) -> float:
+    """The median over rounds of the mock's req/s over the fastest peer's in that same round."""
+    fastest = [max(rounds[i].rps for rounds in peer_rounds) for i in range(len(mock))]
+    return statistics.median(m.rps / f for m, f in zip(mock, fastest, strict=True))
 
 
 def full_rounds(mock: list[Result], other: list[Result]) -> list[tuple[Result, Result]]:

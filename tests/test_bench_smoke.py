@@ -127,3 +127,16 @@ def test_wiremock_stubs_serve_the_mocks_bytes_or_a_template_echoing_the_id(tmp_p
     templated = json.loads((wiremock_root(tmp_path / "t", body, "abc", True) / "mappings" / "session.json").read_text())
     assert templated["response"]["body"] == body.decode().replace("abc", TEMPLATED_ID)
     assert templated["response"]["transformers"] == ["response-template"]
+
+
+def test_the_fastest_peer_is_chosen_per_round_before_the_median() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from run import Result, to_fastest_peer
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    mock = [Result(3000, 1, 2, 0), Result(3000, 1, 2, 0), Result(2000, 1, 2, 0)]
+    wiremock = [Result(1000, 1, 2, 0), Result(3000, 1, 2, 0), Result(500, 1, 2, 0)]  # warms up in round 2
+    prism = [Result(1500, 1, 2, 0), Result(500, 1, 2, 0), Result(1000, 1, 2, 0)]
+    # Per round: 3000/1500, 3000/3000, 2000/1000 -> median 2.0 (against one peer's medians it would read 3.0).
+    assert to_fastest_peer(mock, [wiremock, prism]) == 2.0
