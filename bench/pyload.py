@@ -32,7 +32,7 @@ def worker(host: str, port: int, prefix: str, deadline: float, latencies: list[f
                 conn.close()
                 continue
             latencies.append(time.perf_counter() - started)
-            if response.status >= 400:
+            if not 200 <= response.status < 300:
                 errors.append(response.status)
     finally:
         conn.close()
@@ -69,6 +69,7 @@ def main() -> None:
                 "p50_ms": pct(0.50),
                 "p99_ms": pct(0.99),
                 "errors": len(errors),
+                "non_2xx": sum(1 for status in errors if status),
             }
         )
     )

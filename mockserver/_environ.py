@@ -7,10 +7,6 @@ from collections.abc import ItemsView, Iterator, Mapping
 from typing import Any
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})  # CGI keeps these two without HTTP_
-# Name translations, worked out once per name: the same few dozen every request, bounded all the same.
-_NAMES: dict[str, str] = {}  # environ key -> header name ("" for keys that are no header)
-_KEYS: dict[str, str] = {}  # header name -> environ key
-_NAMES_KEPT = 4096
 
 
 def _environ_key(name: str) -> str:
@@ -41,11 +37,7 @@ class EnvironHeaders(Mapping[str, str]):
         return value
 
     def get(self, name: str, default: Any = None) -> Any:  # no KeyError raised and caught for a missing header
-        key = _KEYS.get(name)
-        if key is None:
-            key = _environ_key(name)
-            if len(_KEYS) < _NAMES_KEPT:
-                _KEYS[name] = key
+        key = _environ_key(name)
         value = self._environ.get(key)
         if value is None or (not value and key in _UNPREFIXED):  # as werkzeug: an empty Content-Type is none
             return default
@@ -58,13 +50,8 @@ class EnvironHeaders(Mapping[str, str]):
         return _Items(self)  # one pass over the environ (the journal copies every header of every request)
 
     def pairs(self) -> Iterator[tuple[str, str]]:
-        names = _NAMES
         for key, value in self._environ.items():
-            name = names.get(key)
-            if name is None:
-                name = _header_name(key)
-                if len(names) < _NAMES_KEPT:
-                    names[key] = name
+            name = _header_name(key)
             if name and (value or key not in _UNPREFIXED):
                 yield name, str(value)
 

@@ -38,7 +38,6 @@ class ApiShell:
     def __init__(self, mock: Mock, on_error: ErrorHook) -> None:
         self.mock = mock
         self._on_error = on_error
-        self._status_lines = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
 
     def in_front_of(self, app: WSGIApp, prefix: str) -> WSGIApp:
         """A WSGI app that passes requests under `prefix` (as decoded, like Flask routes them) on to `app`."""
@@ -70,7 +69,7 @@ class ApiShell:
         if length is not None:  # None: sent chunked, each part as it comes
             headers.append(("Content-Length", str(length)))
         status = result.status
-        start_response(self._status_lines.get(status) or f"{status} UNKNOWN", headers)
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'unknown').upper()}", headers)
         if self.mock.config.access_log:
             suffix = "" if result.faults.sequence < 0 else " " + result.faults.describe()
             _access_log.record(method, path, status, (time.perf_counter() - started) * 1000, suffix)
