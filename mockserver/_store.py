@@ -28,6 +28,7 @@ import orjson
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
 from ._journal_ring import READ_BATCH, JournalRing
+from ._proclock import ProcessLock
 from .errors import FixtureError
 
 SCHEMA_VERSION = 2  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
@@ -98,8 +99,9 @@ class Store:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         # Bumped (under its lock) after every committed admin write; read without the lock per request.
-        self._changes = multiprocessing.Value("q", 0) if private else None
-        self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
+        self._changes = multiprocessing.RawValue("q", 0) if private else None
+        self._changes_lock = ProcessLock()  # given back by the kernel when a worker dies holding it
+        self._changes_seen = self._changes
         self._ring = JournalRing(journal_size) if private else None
         self.path = path
         self.journal_size = journal_size
@@ -149,7 +151,7 @@ class Store:
                 raise
             db.execute("COMMIT")
         if self._changes is not None:  # after the commit: whoever sees the new value reads the new rows
-            with self._changes.get_lock():
+            with self._changes_lock:
                 self._changes.value += 1
 
     def close(self) -> None:
