@@ -45,6 +45,7 @@ class Config:
     admin_token: Secret | None = None
     journal_size: int = 1000
     state_db: Path | None = None  # None: a temporary file, removed at exit
+    redact_headers: tuple[str, ...] = ()  # more header names the journal masks (beyond the rule in _redact)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -184,5 +185,6 @@ OPTIONS: tuple[Option, ...] = (
         "N",
     ),
     Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
+    Option("--redact-header", "redact_headers", str.strip, "Mask this header in the journal.", "NAME", True),
     Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )
