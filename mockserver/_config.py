@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -14,6 +15,17 @@ from .errors import ConfigError, suggest
 
 MODES = ("dynamic", "example")
 MAX_JOURNAL_SIZE = 1_000_000  # the journal's ring lives in shared memory: ~24 bytes of index per entry, plus its text
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_workers() -> int:
@@ -77,6 +89,12 @@ class Config:
             object.__setattr__(self, "admin_token", Secret(token))
         if self.admin_token is not None and not self.admin_token.reveal():
             raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if not (self.no_admin or self.admin_token is not None or is_loopback(self.host)):
+            raise ConfigError(
+                f"--host {self.host} opens the admin API to the network, and it has no token. "
+                "Add --admin-token TOKEN (clients then send 'Authorization: Bearer TOKEN' to /__admin/), "
+                "or --no-admin, or listen on 127.0.0.1 (see docs/security.md)."
+            )
         if not 1 <= self.journal_size <= MAX_JOURNAL_SIZE:
             size = "small" if self.journal_size < 1 else "large"
             raise ConfigError(
