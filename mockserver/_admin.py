@@ -7,10 +7,13 @@ Bodies use the fixture format (one session, one stub rule) and are checked exact
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
@@ -56,6 +59,21 @@ def _error(status: int, message: str, problems: list[Problem] | None = None) -> 
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _streamed(key: str, items: Iterator[Any]) -> Iterator[bytes]:
+    """{"key": [items...]} written an item at a time: a large journal is never one document in memory."""
+    yield b'{"' + key.encode() + b'":['
+    for index, item in enumerate(items):
+        yield (b"," if index else b"") + _json_bytes(item)
+    yield b"]}\n"
+
+
+def _json_bytes(item: Any) -> bytes:
+    try:
+        return orjson.dumps(item)
+    except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate from a percent-decoded path)
+        return json.dumps(item).encode()
 
 
 def _has_body() -> bool:
@@ -235,14 +253,14 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         if problems:
             return _error(400, "Bad journal filter; nothing was listed.", problems)
         method = request.args.get("method")
-        entries = control.store.requests(
+        entries = control.store.iter_requests(
             path=request.args.get("path"),
             path_prefix=request.args.get("path_prefix"),
             status=numbers["status"],
             method=method.upper() if method else None,
             limit=numbers["limit"],
         )
-        return jsonify(requests=[e.to_plain() for e in entries])
+        return Response(_streamed("requests", (e.to_plain() for e in entries)), mimetype="application/json")
 
     @admin.delete("/requests")
     def clear_requests() -> ResponseReturnValue:

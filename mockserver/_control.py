@@ -70,7 +70,7 @@ class Control:
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
         try:
             self.store = Store(state_db, journal_size, self.parser, private=private)
-            self.store.replace_all(self.initial)
+            self.store.start(self.initial)  # a shared --state-db keeps what other servers put there
         except sqlite3.Error as exc:
             raise ConfigError(
                 f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
@@ -120,6 +120,7 @@ class Control:
 
     def close(self) -> None:
         self.store.close()
+        self.store.release()
         if self._temp_dir is not None:
             _remove_dir(self._temp_dir, os.getpid())
 

@@ -3,6 +3,7 @@ admin API on the network without a token."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 
 import pytest
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 
 from mockserver import Config, create_app
 from mockserver.errors import ConfigError
-from tests._servers import CLI
+from tests._servers import CLI, run_cli
 
 RULE = '{"id": "evil", "respond": {"status": 500}}'
 
@@ -88,3 +89,20 @@ def test_serve_on_every_interface_without_a_token_exits_2() -> None:
     result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
     assert "--admin-token" in result.stderr
+
+
+@pytest.mark.e2e
+def test_a_malformed_chunked_admin_body_is_a_400() -> None:
+    with run_cli(["serve", "--port", "0", "--workers", "1", "--quiet"]) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as conn:
+            conn.sendall(
+                b"PUT /__admin/sessions/a/800d5d4a-0fe4-4a3f-b4c8-6a0b86d9b0b5 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer and (chunk := conn.recv(65536)):
+                answer += chunk
+        status = int(answer.split(b" ", 2)[1])
+        assert 400 <= status < 500, answer[:300]
+        assert b"application/json" in answer.split(b"\r\n\r\n")[0].lower()
