@@ -135,6 +135,7 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._state = State(-1)
+        self._session_cache: dict[str, Any] = {}
         self._stub_cache: dict[tuple[str, str], Stub] = {}  # (rule, source) -> parsed: a write re-parses only new rows
         # A shared file: hold its companion lock file (shared) while this server runs; `alone` says no other did.
         self._users = None if private else _ServerLock(path)
@@ -231,10 +232,10 @@ class Store:
                 generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
                 if generation == self._state.generation:
                     return self._state
-            sessions = {
-                (agent, sid): json.loads(body)
-                for agent, sid, body in db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid")
-            }
+            parsed = self._session_cache  # body text -> parsed: a write decodes only the sessions it changed
+            bodies = db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid").fetchall()
+            self._session_cache = {body: parsed.get(body) or json.loads(body) for _, _, body in bodies}
+            sessions = {(agent, sid): self._session_cache[body] for agent, sid, body in bodies}
             rows = db.execute("SELECT rule, source FROM stubs ORDER BY rank").fetchall()
         cache = self._stub_cache
         stubs = tuple(cache.get((rule, source)) or self._stub_from_row(rule, source) for rule, source in rows)

@@ -106,3 +106,27 @@ def _report() -> Any:
     from mockserver._fixture_parse import Report
 
     return Report("admin")
+
+
+def test_an_admin_write_decodes_only_the_session_it_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as real_json
+    import types
+
+    import mockserver._store as store_module
+
+    mock = Mock(Config(access_log=False))
+    store = mock.control.store
+    for i in range(20):
+        store.put_session("agent", f"{SID[:-2]}{i:02d}", {"botStartSeconds": i})
+    assert len(store.state().sessions) == 20
+    decoded: list[str] = []
+
+    def loads(text: str) -> Any:
+        decoded.append(text)
+        return real_json.loads(text)
+
+    monkeypatch.setattr(store_module, "json", types.SimpleNamespace(loads=loads, dumps=real_json.dumps))
+    store.put_session("agent", SID, {"botStartSeconds": 99})
+    assert store.state().sessions[("agent", SID)] == {"botStartSeconds": 99}
+    assert decoded == ['{"botStartSeconds": 99}']
+    mock.control.close()
