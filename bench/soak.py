@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -168,8 +169,13 @@ def main() -> int:
         return 0
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPECAT_MOCK_")}
+    errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - the server's stderr, read after it stops
     server = subprocess.Popen(
-        [CLI, "serve", "--port", "0", "--workers", "2", "--quiet"], stdout=subprocess.PIPE, text=True, env=env
+        [CLI, "serve", "--port", "0", "--workers", "2", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        env=env,
     )
     try:
         assert server.stdout is not None
@@ -214,6 +220,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    errors.seek(0)
+    logged = [line for line in errors.read().splitlines() if "ERROR" in line or "Traceback" in line]
     sent = sum(r["sent"] for r in reports)
     print(
         f"soak: {sent:,} API requests in {elapsed:.0f} s ({sent / elapsed:,.0f}/s), 2 workers, "
@@ -222,6 +230,7 @@ def main() -> int:
     if sent < args.requests:
         print(f"stopped at --max-seconds {args.max_seconds:.0f}: {args.requests - sent:,} requests not sent")
     print(f"non-2xx or failed API requests: {sum(r['bad'] for r in reports):,}")
+    print(f"errors the server logged: {len(logged):,}" + (f" (first: {logged[0][:200]})" if logged else ""))
     print(f"admin: {admin.writes:,} writes, {admin.reads:,} journal reads (limit 1000), {admin.failures:,} failed")
     print(
         f"p99 (ms)   start {max(r['p99_start'] for r in reports):7.1f}   end {max(r['p99_end'] for r in reports):7.1f}"

@@ -1,9 +1,12 @@
-"""A lock shared by forked processes that dies with its holder: a POSIX record lock on an unlinked file.
+"""A lock shared by forked processes that dies with its holder: `flock` on a small file each process opens itself.
 
 multiprocessing.Lock is a semaphore: a worker killed while holding it (SIGKILL, the OOM killer, gunicorn's
-worker-timeout kill) never gives it back, and every other worker then waits forever. The kernel drops a
-process's `fcntl` record locks when the process ends, however it ends. Record locks belong to a process, not a
-thread, so a per-process threading.Lock orders the threads of one process in front of it.
+worker-timeout kill) never gives it back, and every other worker then waits forever. The kernel drops a flock
+when the last descriptor of its open file closes, and a process's descriptors close however it ends. Each
+process opens the file anew (after a fork the inherited descriptor would be shared with the parent), and a
+per-process threading.Lock orders its threads in front of the flock. (POSIX record locks would also die with
+their holder, but they belong to a process, and the kernel's deadlock check then refuses a thread's wait with
+EDEADLK when another thread of the same process holds a second lock.)
 
 The data a lock guards must stay consistent when its holder dies at any instruction: the users here write
 what a reader follows (the newest id, the byte count) last, so a half-done update is simply never seen.
@@ -11,37 +14,59 @@ what a reader follows (the newest id, the byte count) last, so a half-done updat
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import tempfile
 import threading
 import weakref
 
+_OPENING = threading.Lock()  # two threads of a fresh worker must not both open the file
+os.register_at_fork(after_in_child=lambda: globals().update(_OPENING=threading.Lock()))
+
 
 class ProcessLock:
     """Create before forking; `with lock:` excludes every thread of every process that shares it."""
 
     def __init__(self) -> None:
-        # Unlinked at once: the descriptor, inherited by forked workers, is all that names it.
-        self._fd, path = tempfile.mkstemp(prefix="pipecat-mock-lock-")
-        os.unlink(path)
-        weakref.finalize(self, os.close, self._fd)
+        fd, path = tempfile.mkstemp(prefix="pipecat-mock-lock-")
+        os.close(fd)
+        self._path = path
+        self._opened = [-1, -1]  # the pid that opened it, its descriptor
         self._threads = threading.Lock()
-        self._pid = os.getpid()
+        # Closed when the lock is collected or at exit; the file is removed only by the process that made it.
+        weakref.finalize(self, _close, self._opened, path, os.getpid())
 
-    def _thread_lock(self) -> threading.Lock:
-        if self._pid != os.getpid():  # a forked child: whatever the parent's threads held is not ours
-            self._threads, self._pid = threading.Lock(), os.getpid()
-        return self._threads
+    def _own(self) -> int:
+        """This process's descriptor of the lock file (a forked child opens its own)."""
+        pid, fd = self._opened
+        if pid == os.getpid():
+            return fd
+        with _OPENING:
+            if self._opened[0] != os.getpid():
+                self._threads = threading.Lock()  # whatever the parent's threads held is not ours
+                self._opened[:] = [os.getpid(), os.open(self._path, os.O_RDWR | os.O_CLOEXEC)]
+        return self._opened[1]
 
     def __enter__(self) -> None:
-        self._thread_lock().acquire()
+        fd = self._own()
+        self._threads.acquire()
         try:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
             self._threads.release()
             raise
 
     def __exit__(self, *exc: object) -> None:
-        fcntl.lockf(self._fd, fcntl.LOCK_UN)
+        fcntl.flock(self._opened[1], fcntl.LOCK_UN)
         self._threads.release()
+
+
+def _close(opened: list[int], path: str, maker_pid: int) -> None:
+    pid, fd = opened
+    if pid == os.getpid():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    if os.getpid() == maker_pid:
+        with contextlib.suppress(OSError):
+            os.unlink(path)

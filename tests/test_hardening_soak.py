@@ -29,6 +29,7 @@ def test_a_small_soak_reports_rss_p99_and_admin_traffic() -> None:
     assert done.returncode == 0, out + done.stderr
     assert re.search(r"soak: 2,000 API requests", out), out
     assert "non-2xx or failed API requests: 0\n" in out
+    assert "errors the server logged: 0\n" in out
     assert re.search(r"admin: [\d,]+ writes, [\d,]+ journal reads \(limit 1000\), 0 failed", out), out
     assert re.search(r"p99 \(ms\)\s+start\s+[\d.]+\s+end\s+[\d.]+", out), out
     assert len(re.findall(r"^\s+(master|worker \d+)(\s+[\d.]+){4}$", out, re.MULTILINE)) == 3, out
