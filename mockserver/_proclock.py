@@ -22,7 +22,15 @@ import threading
 import weakref
 
 _OPENING = threading.Lock()  # two threads of a fresh worker must not both open the file
-os.register_at_fork(after_in_child=lambda: globals().update(_OPENING=threading.Lock()))
+_PID = os.getpid()  # kept current by the fork hook: no getpid() call per acquire
+
+
+def _forked() -> None:
+    global _OPENING, _PID
+    _OPENING, _PID = threading.Lock(), os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class ProcessLock:
@@ -40,12 +48,12 @@ class ProcessLock:
     def _own(self) -> int:
         """This process's descriptor of the lock file (a forked child opens its own)."""
         pid, fd = self._opened
-        if pid == os.getpid():
+        if pid == _PID:
             return fd
         with _OPENING:
-            if self._opened[0] != os.getpid():
+            if self._opened[0] != _PID:
                 self._threads = threading.Lock()  # whatever the parent's threads held is not ours
-                self._opened[:] = [os.getpid(), os.open(self._path, os.O_RDWR | os.O_CLOEXEC)]
+                self._opened[:] = [_PID, os.open(self._path, os.O_RDWR | os.O_CLOEXEC)]
         return self._opened[1]
 
     def __enter__(self) -> None:
