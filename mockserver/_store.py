@@ -18,6 +18,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -107,11 +108,7 @@ class _ServerLock:
         except BlockingIOError:
             self.alone = False
         fcntl.flock(self._fd, fcntl.LOCK_SH)  # from exclusive: others may now join
-
-    def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self.release = weakref.finalize(self, os.close, self._fd)  # once: on release(), collection or exit
 
 
 class Store:
