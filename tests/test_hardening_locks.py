@@ -69,8 +69,8 @@ def _workers(master: int) -> list[int]:
 
 @pytest.mark.e2e
 def test_the_server_answers_after_every_worker_kill_under_load() -> None:
-    kills = 30
-    with run_cli(["serve", "--port", "0", "--workers", "2", "--threads", "4", "--quiet"]) as server:
+    kills = 45
+    with run_cli(["serve", "--port", "0", "--workers", "2", "--threads", "8", "--quiet"]) as server:
         stop = threading.Event()
 
         def load() -> None:
@@ -79,7 +79,7 @@ def test_the_server_answers_after_every_worker_kill_under_load() -> None:
                     with contextlib.suppress(requests.RequestException):  # the connection of a killed worker
                         http.get(server.url + SESSION, headers=HEADERS, timeout=5)
 
-        pumps = [threading.Thread(target=load, daemon=True) for _ in range(8)]
+        pumps = [threading.Thread(target=load, daemon=True) for _ in range(16)]
         for pump in pumps:
             pump.start()
         try:
