@@ -9,15 +9,19 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from ._admin_guard import AdminGuard
 from ._coverage import coverage_report
 from ._fixture_parse import Report
+from ._limits import MAX_ADMIN_BODY, cut_message, parse_json
 from ._pipeline import Mock
 from ._routing import ADMIN_PREFIX, MethodNotAllowed, raw_request_path
 from ._store import JournalEntry
@@ -56,12 +60,31 @@ def _methods_of(path: str) -> list[str]:
 
 
 def _error(status: int, message: str, problems: list[Problem] | None = None) -> Response:
-    body: dict[str, Any] = {"error": message, "code": str(status)}
+    body: dict[str, Any] = {"error": cut_message(message), "code": str(status)}
     if problems is not None:
-        body["problems"] = [{"where": p.where, "message": p.message} for p in problems]
+        body["problems"] = [{"where": p.where, "message": cut_message(p.message)} for p in problems]
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _streamed(key: str, items: Iterator[Any]) -> Iterator[bytes]:
+    """{"key": [items...]} written an item at a time: a large journal is never one document in memory."""
+    yield b'{"' + key.encode() + b'":['
+    for index, item in enumerate(items):
+        yield (b"," if index else b"") + _json_bytes(item)
+    yield b"]}\n"
+
+
+def _json_bytes(item: Any) -> bytes:
+    try:
+        return orjson.dumps(item)
+    except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate from a percent-decoded path)
+        return json.dumps(item).encode()
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
 class _BadBody(Exception):
@@ -69,12 +92,30 @@ class _BadBody(Exception):
         self.problems = problems
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _json_body() -> Any:
-    raw = request.get_data(cache=False)
+    """The body as JSON within the limits (size, nesting, encodable text), or _BadBody/_TooLarge."""
+    if (request.content_length or 0) > MAX_ADMIN_BODY:
+        raise _TooLarge
     try:
-        return json.loads(raw)
+        raw = request.stream.read(MAX_ADMIN_BODY + 1)
+    except Exception as exc:  # a malformed chunked body: the server's reader raises its own error types
+        message = f"the body could not be read ({type(exc).__name__}); send it with a Content-Length"
+        raise _BadBody([Problem("request body", "", message)]) from None
+    if len(raw) > MAX_ADMIN_BODY:
+        raise _TooLarge
+    try:
+        value = parse_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _BadBody([Problem("request body", "", f"not valid JSON ({exc}); send a JSON document")]) from None
+        message = cut_message(f"not valid JSON ({exc}); send a JSON document")
+        raise _BadBody([Problem("request body", "", message)]) from None
+    report = Report("request body")
+    if not report.plain(value):
+        raise _BadBody(report.problems)
+    return value
 
 
 def _session_key() -> tuple[str, str] | None:
@@ -90,6 +131,20 @@ def _session_key() -> tuple[str, str] | None:
 def admin_blueprint(mock: Mock) -> Blueprint:
     admin = Blueprint("pipecat_mock_admin", __name__, url_prefix=ADMIN_PREFIX)
     control, token = mock.control, mock.config.admin_token
+
+    guard = AdminGuard(mock.config.host, token is not None)
+
+    @admin.before_request
+    def same_site_only() -> ResponseReturnValue | None:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        refusal = guard.check(request.method, headers, _has_body())
+        return None if refusal is None else _error(refusal.status, refusal.message)
+
+    @admin.errorhandler(_TooLarge)
+    def too_large(exc: _TooLarge) -> ResponseReturnValue:
+        return _error(
+            413, f"The admin request body is over the limit of {MAX_ADMIN_BODY // 2**20} MiB; nothing was changed."
+        )
 
     @admin.before_request
     def require_token() -> ResponseReturnValue | None:
@@ -218,7 +273,8 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         filters = journal_filters(JOURNAL_FILTERS)
         if isinstance(filters, Response):
             return filters
-        return jsonify(requests=[e.to_plain() for e in control.store.requests(**filters)])
+        entries = control.store.iter_requests(**filters)
+        return Response(_streamed("requests", (e.to_plain() for e in entries)), mimetype="application/json")
 
     @admin.get("/requests/count")
     def count_requests() -> ResponseReturnValue:

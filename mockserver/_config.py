@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -15,6 +16,17 @@ from .errors import ConfigError, suggest
 
 MODES = ("dynamic", "example")
 MAX_JOURNAL_SIZE = 1_000_000  # the journal's ring lives in shared memory: ~24 bytes of index per entry, plus its text
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_workers() -> int:
@@ -46,6 +58,7 @@ class Config:
     admin_token: Secret | None = None
     journal_size: int = 1000
     state_db: Path | None = None  # None: a temporary file, removed at exit
+    redact_headers: tuple[str, ...] = ()  # more header names the journal masks (beyond the rule in _redact)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -77,6 +90,12 @@ class Config:
             object.__setattr__(self, "admin_token", Secret(token))
         if self.admin_token is not None and not self.admin_token.reveal():
             raise ConfigError("the admin token is empty. Valid values: a non-empty token, as sent after 'Bearer '.")
+        if self.admin and self.admin_token is None and not is_loopback(self.host):
+            raise ConfigError(
+                f"--host {self.host} opens the admin API to the network, and it has no token. "
+                "Add --admin-token TOKEN (clients then send 'Authorization: Bearer TOKEN' to /__admin/), "
+                "or --no-admin, or listen on 127.0.0.1 (see docs/security.md)."
+            )
         if not 1 <= self.journal_size <= MAX_JOURNAL_SIZE:
             size = "small" if self.journal_size < 1 else "large"
             raise ConfigError(
@@ -208,5 +227,6 @@ OPTIONS: tuple[Option, ...] = (
         "N",
     ),
     Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
+    Option("--redact-header", "redact_headers", str.strip, "Mask this header in the journal.", "NAME", True),
     Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )

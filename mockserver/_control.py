@@ -19,13 +19,13 @@ from typing import Any
 from ._fixture_files import load_fixtures
 from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
+from ._redact import redact as redact_headers
 from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
 from ._store import State, Store
 from ._walker import Generator, compile_schema
 from .errors import ConfigError
 
-SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "x-api-key")
 # Nullable fields whose null-ness marks the kind of session (running, finished, never started).
 _SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
 _SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
@@ -38,14 +38,9 @@ class StubHit:
     position: int  # how many matching requests came before this one
 
 
-def redact(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers fit for the journal: credentials replaced by *** (the scheme of a bearer token kept)."""
-    out = {}
-    for name, value in headers.items():
-        if name.lower() in SENSITIVE_HEADERS:
-            value = "Bearer ***" if value.strip().lower().startswith("bearer ") else "***"
-        out[name] = value
-    return out
+def redact(headers: Mapping[str, str], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Headers fit for the journal: every credential header (`_redact`'s rule, plus `extra` names) masked."""
+    return redact_headers(headers, extra)
 
 
 def deep_merge(base: Any, given: Any) -> Any:
@@ -59,6 +54,8 @@ def deep_merge(base: Any, given: Any) -> Any:
 
 
 class Control:
+    redacted_names: tuple[str, ...] = ()  # header names the user asked to redact, beyond the rule (--redact-header)
+
     def __init__(self, spec: Spec, fixtures_dir: Path | None, journal_size: int, state_db: Path | None) -> None:
         self.parser = FixtureParser(spec)
         self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
@@ -74,7 +71,7 @@ class Control:
         try:
             operations = [op.operation_id for op in spec.operations]
             self.store = Store(state_db, journal_size, self.parser, private=private, operations=operations)
-            self.store.replace_all(self.initial)
+            self.store.start(self.initial)  # a shared --state-db keeps what other servers put there
         except sqlite3.Error as exc:
             raise ConfigError(
                 f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
@@ -118,14 +115,15 @@ class Control:
         operation: str | None = None,
         source: str | None = None,
     ) -> None:
-        stub_id = stub.id if stub else None
-        self.store.record(method, path, dict(query), redact(headers), status, stub_id, operation, source)
+        journaled = redact(headers, self.redacted_names)
+        self.store.record(method, path, dict(query), journaled, status, stub.id if stub else None, operation, source)
 
     def reset(self) -> None:
         self.store.replace_all(self.initial)
 
     def close(self) -> None:
         self.store.close()
+        self.store.release()
         if self._temp_dir is not None:
             _remove_dir(self._temp_dir, os.getpid())
 

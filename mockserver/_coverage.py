@@ -8,11 +8,11 @@ journal's bound never drops any. `coverage_report` turns those counts and the sp
 from __future__ import annotations
 
 import mmap
-import multiprocessing
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ._proclock import ProcessLock
 from ._spec import Operation, Spec
 
 # What produced an answer: the spec's generator or example, a fixture session, a stub rule, an injected fault,
@@ -34,7 +34,7 @@ class ServedCounts:
         size = max(1, len(self._operations) * _STATUSES * len(SOURCES)) * 8
         self._data = mmap.mmap(-1, size)  # anonymous and shared; pages are touched only as counted
         self._counts = memoryview(self._data).cast("q")
-        self._lock = multiprocessing.Lock()
+        self._lock = ProcessLock()  # given back by the kernel when a worker dies holding it
 
     def add(self, operation: str, status: int, source: str) -> None:
         op, kind = self._index.get(operation), self._sources.get(source)

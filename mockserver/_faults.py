@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from ._proclock import ProcessLock
 from ._routing import ADMIN_PREFIX
 from ._session import rng_for
 from .errors import ConfigError, suggest
@@ -283,8 +284,8 @@ class RequestCounter:
     """
 
     def __init__(self) -> None:
-        # A plain (not recursive) lock, and the raw value used under it: one semaphore round trip per request.
-        self._lock = multiprocessing.Lock()
+        # A lock the kernel gives back when its holder dies, and the raw value used under it.
+        self._lock = ProcessLock()
         self._value = multiprocessing.RawValue("q", 0)
 
     def next(self) -> int:

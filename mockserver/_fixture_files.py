@@ -15,6 +15,7 @@ import yaml
 
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
+from ._limits import MAX_DEPTH, MAX_FIXTURE_FILE, parse_json
 from ._spec import Spec, load_spec
 from .errors import FixtureError, Problem
 
@@ -47,6 +48,22 @@ def _mapping_without_duplicates(loader: _FixtureLoader, node: yaml.MappingNode) 
 _FixtureLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
+def _refuse_alias(loader: _FixtureLoader, parent: Any, index: Any) -> Any:
+    """No aliases (*name, and so no << merges): a few nested ones expand a small file to gigabytes."""
+    if loader.check_event(yaml.AliasEvent):
+        event = loader.peek_event()  # type: ignore[no-untyped-call]
+        raise yaml.composer.ComposerError(
+            None,
+            None,
+            f"aliases (*{event.anchor}) are not accepted in fixture files; write the value out in full",
+            event.start_mark,
+        )
+    return yaml.composer.Composer.compose_node(loader, parent, index)
+
+
+_FixtureLoader.compose_node = _refuse_alias  # type: ignore[method-assign,assignment]
+
+
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -59,18 +76,29 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def read_document(path: Path) -> Any:
     """The file's data; raises ValueError with a one-line reason (line and column where known)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FIXTURE_FILE:
+            raise ValueError(
+                f"the file is {size / 2**20:.1f} MiB; the limit is {MAX_FIXTURE_FILE // 2**20} MiB per fixture file "
+                "(split it into several files)"
+            )
+        with path.open(encoding="utf-8") as file:
+            text = file.read(MAX_FIXTURE_FILE + 1)  # the file may grow after stat()
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"cannot read the file ({type(exc).__name__}: {exc})") from None
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FIXTURE_FILE:
+        raise ValueError(f"the file is over the limit of {MAX_FIXTURE_FILE // 2**20} MiB per fixture file")
     if path.suffix == ".json":
         try:
-            return json.loads(text, object_pairs_hook=_json_object)
+            return parse_json(text, object_pairs_hook=_json_object)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON: {exc}") from None
     try:
         return yaml.load(text, Loader=_FixtureLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ValueError("not valid YAML: " + re.sub(r"\s+", " ", str(exc)).strip()) from None
+    except RecursionError:
+        raise ValueError(f"not valid YAML: nested too deep (the limit is {MAX_DEPTH} levels)") from None
 
 
 def fixture_files(directory: Path) -> list[Path]:

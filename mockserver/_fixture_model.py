@@ -7,12 +7,14 @@ Latency, fault and errorRate are carried here as data; applying them is the faul
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
 from ._faults import FaultKind, Latency
+from ._patterns import full_match
 
 # Latency and fault values are the fault layer's own types: one parser, one meaning everywhere.
 NO_BODY: Any = object()  # a stub response without `body`: the mock generates one for the status
@@ -20,16 +22,16 @@ NO_BODY: Any = object()  # a stub response without `body`: the mock generates on
 
 @dataclass(frozen=True)
 class ValueMatcher:
-    """An exact string, or a regular expression that must match the whole value."""
+    """An exact string, or a regular expression that must match the whole value (in bounded time: `_patterns`)."""
 
     exact: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: regex.Pattern[str] | None = None
 
     def matches(self, value: str | None) -> bool:
         if value is None:
             return False
         if self.regex is not None:
-            return self.regex.fullmatch(value) is not None
+            return full_match(self.regex, value)
         return value == self.exact
 
     def to_plain(self) -> Any:

@@ -21,7 +21,9 @@ from ._fixture_model import (
     StubResponse,
     ValueMatcher,
 )
+from ._limits import MAX_PROBLEMS, cut_message, excerpt, plain_problems
 from ._negotiate import acceptable_codes
+from ._patterns import UnsafePattern, compile_pattern
 from ._spec import Spec
 from .errors import ConfigError, Problem, suggest
 from .validation import schema_violations
@@ -53,9 +55,22 @@ def json_path(parts: Iterable[str | int]) -> str:
 class Report:
     source: str
     problems: list[Problem] = field(default_factory=list)
+    count: int = 0  # every problem found; `problems` lists the first MAX_PROBLEMS
 
     def add(self, path: Path, message: str) -> None:
-        self.problems.append(Problem(self.source, json_path(path), message))
+        """One problem; a message quoting a huge value is cut, and past MAX_PROBLEMS only the count grows."""
+        self.count += 1
+        if self.count <= MAX_PROBLEMS:
+            self.problems.append(Problem(self.source, json_path(path), cut_message(message)))
+        elif self.count == MAX_PROBLEMS + 1:
+            self.problems.append(Problem(self.source, "", f"more problems, not listed past the first {MAX_PROBLEMS}"))
+
+    def plain(self, value: Any) -> bool:
+        """Whether `value` is within the nesting limit and all of its text is encodable (else reported)."""
+        before = self.count
+        for path, message in plain_problems(value):
+            self.add(path, message)
+        return self.count == before
 
     def keys(self, path: Path, value: Mapping[Any, Any], allowed: Sequence[str], what: str) -> None:
         for key in value:
@@ -105,7 +120,7 @@ class FixtureParser:
     ) -> tuple[dict[SessionKey, dict[str, Any]], list[Stub]]:
         sessions: dict[SessionKey, dict[str, Any]] = {}
         stubs: list[Stub] = []
-        if data is None:
+        if data is None or not report.plain(data):
             return sessions, stubs
         if not isinstance(data, Mapping):
             report.add((), f"a fixture file is a mapping with keys {', '.join(TOP_KEYS)}; got {type_name(data)}")
@@ -143,7 +158,7 @@ class FixtureParser:
 
     def session(self, agent: Any, session_id: Any, body: Any, report: Report, path: Path) -> dict[str, Any] | None:
         """The given fields of one session, or None when anything about it is wrong (all of it reported)."""
-        before = len(report.problems)
+        before = report.count
         for name, value in (("agentName", agent), ("sessionId", session_id)):
             if not isinstance(value, str) or not value:
                 report.add(path, f"{name} must be a non-empty string; got {type_name(value)} {value!r}")
@@ -164,7 +179,7 @@ class FixtureParser:
                 (*path, "sessionId"),
                 f"{given_id!r} differs from the session's key {session_id!r}; omit it or make them equal",
             )
-        return dict(body) if len(report.problems) == before else None
+        return dict(body) if report.count == before else None
 
     def _unknown_fields(self, schema: Mapping[str, Any], value: Any, report: Report, path: Path) -> None:
         properties = schema.get("properties")
@@ -185,7 +200,7 @@ class FixtureParser:
     # --- stubs -----------------------------------------------------------------------------------
 
     def stub(self, data: Any, report: Report, path: Path, default_id: str) -> Stub | None:
-        before = len(report.problems)
+        before = report.count
         if not isinstance(data, Mapping):
             report.add(path, f"a stub is a mapping with match and respond (or sequence); got {type_name(data)}")
             return None
@@ -213,7 +228,7 @@ class FixtureParser:
         error_rate = data.get("errorRate")
         if error_rate is not None and (not _is_number(error_rate) or not 0 <= error_rate <= 1):
             report.add((*path, "errorRate"), f"{error_rate!r} is not a share. Valid values: a number from 0 to 1.")
-        if len(report.problems) != before or match is None:
+        if report.count != before or match is None:
             return None
         return Stub(
             id=stub_id,
@@ -256,9 +271,9 @@ class FixtureParser:
             return ValueMatcher(exact=data)
         if isinstance(data, Mapping) and set(data) == {"regex"} and isinstance(data["regex"], str):
             try:
-                return ValueMatcher(regex=re.compile(data["regex"]))
-            except re.error as exc:
-                report.add((*path, "regex"), f"not a valid regular expression: {exc}")
+                return ValueMatcher(regex=compile_pattern(data["regex"]))
+            except UnsafePattern as exc:
+                report.add((*path, "regex"), f"the pattern {excerpt(data['regex'])} {exc}")
                 return None
         if isinstance(data, Mapping):
             report.keys(path, data, ("regex",), "a matcher")
@@ -266,7 +281,7 @@ class FixtureParser:
         return None
 
     def _response(self, data: Any, report: Report, path: Path) -> StubResponse | None:
-        before = len(report.problems)
+        before = report.count
         if not isinstance(data, Mapping):
             report.add(path, f"a response is a mapping with any of {', '.join(RESPONSE_KEYS)}; got {type_name(data)}")
             return None
@@ -293,7 +308,7 @@ class FixtureParser:
                 fault = parse_fault(data["fault"]).kind
             except ConfigError as exc:
                 report.add((*path, "fault"), str(exc))
-        if len(report.problems) != before:
+        if report.count != before:
             return None
         return StubResponse(status, data.get("body", NO_BODY), latency, fault)
 

@@ -74,6 +74,7 @@ class Mock:
         error_rate = config.error_rate or None
         self.global_faults = FaultSettings(config.latency, error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
+        self.control.redacted_names = config.redact_headers
 
     def handle(self, request: MockRequest) -> MockResponse:
         """Answer one API request and note it in the journal."""

@@ -11,12 +11,14 @@ sequence advances in one UPDATE ... RETURNING, atomic across processes.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +31,8 @@ from ._coverage import ServedCounts, ServedRow
 from ._fixture_model import FixtureSet, SessionKey, Stub
 from ._fixture_parse import FixtureParser, Report
 from ._journal_ring import READ_BATCH, JournalRing
-from .errors import FixtureError
+from ._proclock import ProcessLock
+from .errors import ConfigError, FixtureError
 
 SCHEMA_VERSION = 3  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
 _TABLES = ("meta", "sessions", "stubs", "journal", "served")
@@ -96,6 +99,26 @@ def _json_text(value: Mapping[str, str]) -> str:
         return json.dumps(value)
 
 
+class _ServerLock:
+    """A shared flock on `<state file>.lock` held while a server runs: whoever gets it exclusively is alone.
+
+    flock belongs to the open file, which forked workers inherit, so the lock lasts as long as the server's
+    processes and is dropped by the kernel however they end."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # reported as SQLite would report the file itself
+            raise sqlite3.OperationalError(f"cannot open {path}.lock: {exc.strerror}") from None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.alone = True
+        except BlockingIOError:
+            self.alone = False
+        fcntl.flock(self._fd, fcntl.LOCK_SH)  # from exclusive: others may now join
+        self.release = weakref.finalize(self, os.close, self._fd)  # once: on release(), collection or exit
+
+
 class Store:
     """One SQLite file; one connection per process (opened lazily, so it is never shared across a fork).
 
@@ -113,8 +136,9 @@ class Store:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
         # Bumped (under its lock) after every committed admin write; read without the lock per request.
-        self._changes = multiprocessing.Value("q", 0) if private else None
-        self._changes_seen = self._changes.get_obj() if self._changes is not None else None  # the lock-free view
+        self._changes = multiprocessing.RawValue("q", 0) if private else None
+        self._changes_lock = ProcessLock()  # given back by the kernel when a worker dies holding it
+        self._changes_seen = self._changes
         self._ring = JournalRing(journal_size) if private else None
         # What was served per (operation, status, source), never trimmed: in shared memory, or the served table.
         self._served = ServedCounts(operations) if private else None
@@ -125,26 +149,54 @@ class Store:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._state = State(-1)
-        with self._locked() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                for table in _TABLES:  # only ever start-up state: replace_all() fills it again
-                    db.execute(f"DROP TABLE IF EXISTS {table}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.executescript(_SCHEMA)
+        self._session_cache: dict[str, Any] = {}
+        self._stub_cache: dict[tuple[str, str], Stub] = {}  # (rule, source) -> parsed: a write re-parses only new rows
+        # A shared file: hold its companion lock file (shared) while this server runs; `alone` says no other did.
+        self._users = None if private else _ServerLock(path)
+        alone = self._users is None or self._users.alone
+        try:
+            with self._locked() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
+                    if not alone:
+                        raise ConfigError(
+                            f"--state-db {path}: the state file has schema version {version}, this pipecat-mock writes "
+                            f"{SCHEMA_VERSION}, and another server is using it; stop it or choose another file",
+                        )
+                    for table in _TABLES:  # an older layout cannot be read: rebuilt, only when no other server uses it
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.executescript(_SCHEMA)
+                if not private:  # a private server's journal is the ring in shared memory
+                    self._share_journal_size(db, journal_size, alone)
+                    db.execute("DROP TRIGGER IF EXISTS journal_served")
+                    db.execute(
+                        "CREATE TRIGGER journal_served AFTER INSERT ON journal WHEN NEW.operation IS NOT NULL BEGIN "
+                        "INSERT INTO served VALUES (NEW.operation, NEW.status, COALESCE(NEW.source, 'generated'), 1) "
+                        "ON CONFLICT DO UPDATE SET n = n + 1; END"
+                    )
+        except BaseException:
+            self.close()
+            self.release()
+            raise
+
+    def _share_journal_size(self, db: sqlite3.Connection, journal_size: int, alone: bool) -> None:
+        """The journal's bound is the file's, not one server's: the first server sets it, the others must agree."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'journal_size'").fetchone()
+        if row is not None and int(row[0]) != journal_size and not alone:
+            raise ConfigError(
+                f"--state-db {self.path}: --journal-size {journal_size} conflicts with {int(row[0])}, the size of "
+                f"this shared file's journal, set by a server still using it; give --journal-size {int(row[0])} "
+                "or another --state-db",
+            )
+        if row is None or int(row[0]) != journal_size:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('journal_size', ?)", (journal_size,))
             db.execute("DROP TRIGGER IF EXISTS journal_bound")
-            if not private:  # a private server's journal is the ring in shared memory
-                # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
-                keep = int(journal_size)  # the only value formatted into SQL: an int
-                bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
-                db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
-            db.execute("DROP TRIGGER IF EXISTS journal_served")
-            if not private:
-                db.execute(
-                    "CREATE TRIGGER journal_served AFTER INSERT ON journal WHEN NEW.operation IS NOT NULL BEGIN "
-                    "INSERT INTO served VALUES (NEW.operation, NEW.status, COALESCE(NEW.source, 'generated'), 1) "
-                    "ON CONFLICT DO UPDATE SET n = n + 1; END"
-                )
+            # The ring buffer: each insert drops whatever fell out of the newest `journal_size` rows.
+            keep = int(journal_size)  # the only value formatted into SQL: an int
+            bound = f"DELETE FROM journal WHERE id <= NEW.id - {keep};"  # noqa: S608
+            db.execute(f"CREATE TRIGGER journal_bound AFTER INSERT ON journal BEGIN {bound} END")
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -173,7 +225,7 @@ class Store:
                 raise
             db.execute("COMMIT")
         if self._changes is not None:  # after the commit: whoever sees the new value reads the new rows
-            with self._changes.get_lock():
+            with self._changes_lock:
                 self._changes.value += 1
 
     def close(self) -> None:
@@ -181,6 +233,11 @@ class Store:
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
+
+    def release(self) -> None:
+        """This server no longer uses a shared file (at exit; the kernel also drops the lock with the process)."""
+        if self._users is not None:
+            self._users.release()
 
     # --- sessions and stubs ----------------------------------------------------------------------
 
@@ -195,21 +252,44 @@ class Store:
                 generation = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
                 if generation == self._state.generation:
                     return self._state
-            sessions = {
-                (agent, sid): json.loads(body)
-                for agent, sid, body in db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid")
-            }
+            parsed = self._session_cache  # body text -> parsed: a write decodes only the sessions it changed
+            bodies = db.execute("SELECT agent, session_id, body FROM sessions ORDER BY rowid").fetchall()
+            self._session_cache = {body: parsed.get(body) or json.loads(body) for _, _, body in bodies}
+            sessions = {(agent, sid): self._session_cache[body] for agent, sid, body in bodies}
             rows = db.execute("SELECT rule, source FROM stubs ORDER BY rank").fetchall()
-        stubs = tuple(self._stub_from_row(rule, source) for rule, source in rows)
+        cache = self._stub_cache
+        stubs = tuple(cache.get((rule, source)) or self._stub_from_row(rule, source) for rule, source in rows)
+        self._stub_cache = {(rule, source): stub for (rule, source), stub in zip(rows, stubs, strict=True)}
         self._state = State(generation, sessions, stubs)
         return self._state
 
     def _stub_from_row(self, rule: str, source: str) -> Stub:
+        """A stored rule parsed again (it was checked when written); done once per rule and process."""
         report = Report(source)
         stub = self.parser.stub(json.loads(rule), report, (), default_id="")
         if stub is None:  # only validated rules are ever stored
             raise FixtureError(report.problems)
         return stub
+
+    def start(self, fixtures: FixtureSet) -> None:
+        """A server's start-up fixtures. A private file becomes exactly `fixtures`; a shared one (--state-db) keeps
+        what other servers put there: these sessions and stubs are added or replaced by key, nothing is deleted
+        and the journal goes on. (POST /__admin/reset, through any server, clears the shared file on purpose.)"""
+        if self._users is None:
+            self.replace_all(fixtures)
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)",
+                [(agent, sid, json.dumps(body)) for (agent, sid), body in fixtures.sessions.items()],
+            )
+            rank = db.execute("SELECT COALESCE(MAX(rank), 0) + 1 FROM stubs").fetchone()[0]
+            for offset, stub in enumerate(fixtures.stubs):  # behind any added through the admin API
+                db.execute(
+                    "INSERT INTO stubs (id, rank, rule, source) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                    "SET rule = excluded.rule, source = excluded.source",
+                    (stub.id, rank + offset, json.dumps(stub.to_plain()), stub.source),
+                )
 
     def replace_all(self, fixtures: FixtureSet) -> None:
         """Sessions and stubs become exactly `fixtures`; positions in sequences, the journal and coverage start over."""
@@ -314,19 +394,30 @@ class Store:
         path_prefix: str | None = None,
     ) -> list[JournalEntry]:
         """Newest first."""
+        return list(self.iter_requests(path, status, method, limit, path_prefix))
+
+    def iter_requests(
+        self,
+        path: str | None = None,
+        status: int | None = None,
+        method: str | None = None,
+        limit: int | None = None,
+        path_prefix: str | None = None,
+    ) -> Iterator[JournalEntry]:
+        """Newest first, read a batch at a time: a reader holds one batch in memory, not the whole journal."""
         wanted = self.journal_size if limit is None else limit
-        out: list[JournalEntry] = []
+        found = 0
         for entry in self._journal():
-            if len(out) >= wanted:
-                break
+            if found >= wanted:
+                return
             if (
                 (path is None or entry.path == path)
                 and (path_prefix is None or entry.path.startswith(path_prefix))
                 and (status is None or entry.status == status)
                 and (method is None or entry.method == method)
             ):
-                out.append(entry)
-        return out
+                found += 1
+                yield entry
 
     def _journal(self) -> Iterator[JournalEntry]:
         """Every entry held, newest first."""

@@ -82,7 +82,7 @@ def test_a_bad_session_body_lists_every_problem_and_changes_nothing(client: Flas
 
 @pytest.mark.parametrize("data", [b"{not json", b"\xff", b""])
 def test_a_body_that_is_not_json_is_a_400(client: FlaskClient, data: bytes) -> None:
-    response = client.put(f"/__admin/sessions/a/{SID}", data=data)
+    response = client.put(f"/__admin/sessions/a/{SID}", data=data, content_type="application/json")
     assert response.status_code == 400
     assert "not valid JSON" in response.json["problems"][0]["message"]
 

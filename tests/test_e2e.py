@@ -358,7 +358,7 @@ def test_a_taken_port_or_unknown_host_is_one_line_and_exit_2() -> None:
         f"pipecat-mock: error: --port {port}: 127.0.0.1:{port} is already in use. "
         "Choose another port, or --port 0 for any free one.\n"
     )
-    unknown = run_cli("serve", "--host", "no-such-host.invalid", "--port", "0")
+    unknown = run_cli("serve", "--host", "no-such-host.invalid", "--port", "0", "--admin-token", "t")
     assert unknown.returncode == 2
     [line] = unknown.stderr.splitlines()
     assert line.startswith("pipecat-mock: error: --host 'no-such-host.invalid': cannot listen there")

@@ -13,6 +13,8 @@ PACKAGE = Path(mockserver.__file__).parent
 FILE_READS = {"read_text", "read_bytes", "open", "iterdir", "glob", "rglob", "listdir", "scandir"}
 # Where files are read, and what from: the spec (start-up), fixture files (start-up, from --fixtures).
 ALLOWED = {"_spec", "_fixture_files", "_record"}  # _record: its own recorded.yaml, at start, to continue it
+# Lock files the mock makes itself (a temporary file; --state-db's FILE.lock), opened by path, never by a request.
+ALLOWED |= {"_proclock", "_store"}
 
 
 def _file_calls(path: Path) -> set[str]:
