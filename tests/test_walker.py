@@ -27,6 +27,7 @@ FUTURE_FIELDS: dict[str, Any] = {
         "either": {"oneOf": [{"type": "string", "format": "email"}, {"type": "integer"}]},
     },
 }
+FUTURE_FIELDS["required"] = list(FUTURE_FIELDS["properties"])  # every field present: each format is checked
 
 
 @given(seed=st.integers(0, 2**32))
