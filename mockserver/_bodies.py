@@ -38,7 +38,9 @@ class BodyFactory:
         hints = Hints.from_document(spec.document)
         openapi_31 = spec.openapi_31
         self._walkers: dict[tuple[str, str, str], BodyGenerator] = {
-            (op.operation_id, status, media.name): BodyGenerator(media.schema, op, hints, openapi_31)
+            (op.operation_id, status, media.name): BodyGenerator(
+                media.schema, op, hints, openapi_31, media.examples.values()
+            )
             for op in spec.operations
             for status, response in op.responses.items()
             for media in response.content

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,9 +133,14 @@ class BodyGenerator:
     """A response schema compiled once: a generated value, then the request's parameters echoed into it."""
 
     def __init__(
-        self, schema: Mapping[str, Any] | None, operation: Operation, hints: Hints, openapi_31: bool = False
+        self,
+        schema: Mapping[str, Any] | None,
+        operation: Operation,
+        hints: Hints,
+        openapi_31: bool = False,
+        examples: Iterable[Any] = (),
     ) -> None:
-        self._generate = compile_schema(schema, keep_extra=False, hints=hints)
+        self._generate = compile_schema(schema, keep_extra=False, hints=hints.aligned_to(schema, examples))
         self._targets = () if "echo" in hints.disabled else echo_targets(schema, operation, openapi_31)
 
     def __call__(

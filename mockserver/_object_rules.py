@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-# Which times come first: created < started < (updated | ended). Equal ranks are not ordered between them.
+# Which times come first: created <= started <= ended/completed/deleted <= updated (the last change of all).
 _TIME_RANKS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (0, ("created", "requested", "queued", "submitted", "scheduled", "issued", "registered", "inserted")),
     (1, ("started", "start", "began", "begin", "opened", "launched", "accepted")),
-    (2, ("updated", "modified", "lastupdated", "lastmodified", "changed", "lastseen", "refreshed")),
     (2, ("ended", "end", "completed", "finished", "stopped", "deleted", "closed", "terminated", "expired")),
     (2, ("expires", "resolved", "cancelled", "canceled", "failed", "succeeded", "archived")),
+    (3, ("updated", "modified", "lastupdated", "lastmodified", "changed", "lastseen", "refreshed")),
 )
 _TIME_SUFFIX = re.compile(r"(_?at|_?time|_?timestamp|_?date|_?ts|_?on)$", re.IGNORECASE)
 _TIME_KINDS = ("date-time", "date")

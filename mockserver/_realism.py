@@ -94,6 +94,8 @@ class Hints:
     examples: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     family_kinds: Mapping[str, str] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
+    # Values of the media type's own examples, by the id of the schema node they sit under.
+    aligned: Mapping[int, tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Hints:
@@ -110,12 +112,30 @@ class Hints:
         kinds = {family: counter.most_common(1)[0][0] for family, counter in votes.items()}
         return cls(examples, {**_FAMILY_DEFAULTS, **kinds}, disabled_rules(document, frozenset()))
 
+    def aligned_to(self, schema: Mapping[str, Any] | None, examples: Iterable[Any]) -> Hints:
+        """These hints plus the values a response's examples give each field of its schema."""
+        found: dict[int, list[Any]] = {}
+        for example in examples:
+            if schema:
+                _align(schema, example, found, 0)
+        aligned = {key: tuple(_unique(values)) for key, values in found.items()}
+        return Hints(self.examples, self.family_kinds, self.disabled, aligned) if aligned else self
+
+    def keys_for(self, extra: Mapping[str, Any]) -> tuple[str, ...]:
+        """The keys a response's examples use in a map whose values follow `extra` (additionalProperties)."""
+        return self.aligned.get(-id(extra), ())
+
     def examples_for(self, name: str | None, schema: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The field's own examples (its schema's, then its response's); else every example of its name."""
         own = [schema["example"]] if "example" in schema else []
         listed = schema.get("examples")
         if isinstance(listed, list):  # OpenAPI 3.1 / JSON Schema: a list of examples
             own += listed
-        return tuple(_unique([*own, *(self.examples.get(name, ()) if name else ())]))
+        own += self.aligned.get(id(schema), ())
+        elsewhere = self.examples.get(name, ()) if name else ()
+        if own and all(is_region_like(v) for v in own):  # a region-like code: the document's other codes too
+            own += [v for v in elsewhere if is_region_like(v)]
+        return tuple(_unique(own)) if own else elsewhere
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -124,6 +144,30 @@ def _unique(values: Iterable[Any]) -> list[Any]:
         if value is not None and value not in seen:
             seen.append(value)
     return seen
+
+
+def _align(schema: Mapping[str, Any], value: Any, found: dict[int, list[Any]], depth: int) -> None:
+    if depth > 64 or value is None:
+        return
+    for part in schema.get("allOf") or ():
+        if isinstance(part, Mapping):
+            _align(part, value, found, depth + 1)
+    if isinstance(value, Mapping):
+        for name, sub in (schema.get("properties") or {}).items():
+            if name in value and isinstance(sub, Mapping):
+                _align(sub, value[name], found, depth + 1)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, Mapping):
+            # Under the negated id: the keys the example uses, for a generated map to use too.
+            found.setdefault(-id(extra), []).extend(key for key in value if key not in (schema.get("properties") or {}))
+            for sub_value in value.values():
+                _align(extra, sub_value, found, depth + 1)
+    elif isinstance(value, list):
+        if isinstance(schema.get("items"), Mapping):
+            for item in value:
+                _align(schema["items"], item, found, depth + 1)
+    else:
+        found.setdefault(id(schema), []).append(value)
 
 
 def _collect(node: Any, found: dict[str, list[Any]], name: str | None, depth: int) -> None:

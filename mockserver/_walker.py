@@ -161,8 +161,14 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
     in_order = tuple(name for name, _, _ in props)
     merging = tuple((name, gen) for name, gen, merges in props if merges)
     required = frozenset(schema.get("required") or ())
-    optional_share = 0.0 if "optional" in ctx.disabled else OPTIONAL_ABSENT_SHARE
     kinds = {name: _KIND.get(gen, "") for name, gen, _ in props}
+    # Only scalar fields may be left out: a body without its list or nested object would not look real.
+    droppable = (
+        frozenset()
+        if "optional" in ctx.disabled
+        else frozenset(n for n in names if n not in required and kinds[n] not in ("object", "array"))
+    )
+    extra = _map_values(schema, ctx) if not props else None
     bounds = {name: _BOUNDS[gen] for name, gen, _ in props if gen in _BOUNDS}
     rules = compile_rules(object_fields(kinds, bounds), ctx.disabled)
 
@@ -182,13 +188,15 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
         for name, gen, merges in props:
             value = given.get(name, MISSING)
             if value is MISSING:
-                if whole and optional_share and name not in required and rng.random() < optional_share:
+                if whole and name in droppable and rng.random() < OPTIONAL_ABSENT_SHARE:
                     continue
                 generated.add(name)
             # Only objects merge a provided value; every other generator serves it as it is, so skip the call.
             out[name] = gen(rng, value) if merges or value is MISSING else value
         if rules is not None and generated:
             rules(rng, out, generated)
+        if extra is not None and whole:
+            out = extra(rng)
         if ctx.keep_extra and given:
             out.update((k, v) for k, v in given.items() if k not in names)
         return out
@@ -198,18 +206,63 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
     return generate
 
 
+def _map_values(schema: Mapping[str, Any], ctx: _Context) -> Callable[[random.Random], dict[str, Any]] | None:
+    """An object whose keys are free (additionalProperties: {schema}): one to three entries, keyed as its
+    examples are, else with plain words."""
+    extra = schema.get("additionalProperties")
+    if not isinstance(extra, Mapping) or not extra:
+        return None
+    value = _compile(extra, ctx, None)
+    keys = ctx.hints.keys_for(extra) or _WORDS
+    low = int(schema.get("minProperties", 1))
+    high = max(low, min(int(schema.get("maxProperties", 3)), len(keys)))
+
+    def generate(rng: random.Random) -> dict[str, Any]:
+        return {key: value(rng, MISSING) for key in rng.sample(keys, min(len(keys), rng.randint(low, high)))}
+
+    return generate
+
+
+def _identifying(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of a list's items that tell one item from another: ids, names, keys (unique in a list)."""
+    props = schema.get("properties") or {}
+    return tuple(
+        n
+        for n, sub in props.items()
+        if isinstance(sub, Mapping)
+        and "enum" not in sub
+        and (family_of(n) == "id" or n.lower().endswith(("name", "key", "code")))
+    )
+
+
 def _array(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
-    item = _compile(schema.get("items") or {}, ctx, name)
+    items = schema.get("items") or {}
+    item = _compile(items, ctx, name)
     low = int(schema.get("minItems", 1))
     high = max(low, int(schema.get("maxItems", low + 2)))
     unique = bool(schema.get("uniqueItems"))
+    keys = _identifying(items) if isinstance(items, Mapping) and "vocabulary" not in ctx.disabled else ()
+
+    def distinct(rng: random.Random, count: int) -> list[Any]:
+        """Items whose ids and names differ: a redraw (a few tries) for an item that repeats one."""
+        out: list[Any] = []
+        seen: set[tuple[str, str]] = set()
+        for _ in range(count):
+            for _attempt in range(4):
+                value = item(rng, MISSING)
+                marks = {(k, repr(value.get(k))) for k in keys} if isinstance(value, dict) else set()
+                if not marks & seen:
+                    break
+            seen |= marks
+            out.append(value)
+        return out
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING:
             return provided
         count = rng.randint(low, high)
         if not unique:
-            return [item(rng, MISSING) for _ in range(count)]
+            return distinct(rng, count) if keys else [item(rng, MISSING) for _ in range(count)]
         values: list[Any] = []
         for _ in range(count * 4):
             value = item(rng, MISSING)
