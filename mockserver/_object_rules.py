@@ -160,9 +160,9 @@ def _counts(fields: Sequence[Field]) -> list[Rule]:
     for name, f in integers.items():
         stem = _stem(name)
         total = "total" in stem
-        rest = stem.replace("total", "").replace("count", "").replace("num", "", 1 if stem.startswith("num") else 0)
-        if not total and "count" not in stem:
+        if not total and not stem.endswith("count"):
             continue
+        rest = re.sub(r"(count|total)$", "", re.sub(r"^(total|num)", "", stem), count=1)
         target = _counted_array(rest, arrays)
         if target is None:
             continue
