@@ -65,6 +65,24 @@ def compile_rules(fields: Sequence[Field], disabled: frozenset[str]) -> Rule | N
     return apply
 
 
+def related_fields(fields: Sequence[Field]) -> frozenset[str]:
+    """Fields a rule ties to another (min/max pairs, counts and their lists): never left out alone."""
+    names: set[str] = set()
+    numeric = [f for f in fields if f.kind in ("integer", "number")]
+    keys = {f.name: _pair_key(f.name) for f in numeric}
+    for name, key in keys.items():
+        if key and any(other != name and k and k[1] == key[1] for other, k in keys.items()):
+            names.add(name)
+    arrays = [f.name for f in fields if f.kind == "array"]
+    for f in fields:
+        stem = _stem(f.name)
+        if f.kind == "integer" and arrays and ("total" in stem or stem.endswith("count")):
+            rest = re.sub(r"(count|total)$", "", re.sub(r"^(total|num)", "", stem), count=1)
+            if _counted_array(rest, arrays):
+                names.add(f.name)
+    return frozenset(names)
+
+
 def _when(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)

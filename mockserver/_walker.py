@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ._object_rules import compile_rules, object_fields
+from ._object_rules import compile_rules, object_fields, related_fields
 from ._realism import (
     NULL_SHARE,
     OPTIONAL_ABSENT_SHARE,
@@ -122,11 +122,17 @@ def _compile_combined(schema: Mapping[str, Any], combinator: str, ctx: _Context,
                     merged["required"] = [*merged.get("required", []), *value]
                 else:
                     merged.setdefault(key, value)
+        # Validators check each part on its own: null passes only if every part with a type admits it.
+        if any("type" in part and not _types(part)[1] for part in parts):
+            merged.pop("nullable", None)
+            if isinstance(merged.get("type"), list):
+                merged["type"] = [t for t in merged["type"] if t != "null"]
         return _compile(merged, ctx, name)
     # oneOf/anyOf: the first alternative that is not just null is a value of the union.
     rest = {k: v for k, v in schema.items() if k != combinator}
     chosen = next((p for p in parts if p.get("type") != "null"), parts[0] if parts else {})
-    nullable = any(p.get("type") == "null" for p in parts)
+    nullable = any(p.get("type") == "null" for p in parts) or (bool(schema.get("nullable")) and _types(chosen)[1])
+    rest.pop("nullable", None)
     generator = _compile({**rest, **chosen}, ctx, name)
     return _nullable(generator) if nullable and "nulls" not in ctx.disabled else generator
 
@@ -162,15 +168,18 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
     merging = tuple((name, gen) for name, gen, merges in props if merges)
     required = frozenset(schema.get("required") or ())
     kinds = {name: _KIND.get(gen, "") for name, gen, _ in props}
-    # Only scalar fields may be left out: a body without its list or nested object would not look real.
+    bounds = {name: _BOUNDS[gen] for name, gen, _ in props if gen in _BOUNDS}
+    fields = object_fields(kinds, bounds)
+    # Only scalar fields may be left out, and never one of a pair: a body without its list, nested object or
+    # half of a min/max pair would not look real.
     droppable = (
         frozenset()
         if "optional" in ctx.disabled
         else frozenset(n for n in names if n not in required and kinds[n] not in ("object", "array"))
+        - related_fields(fields)
     )
     extra = _map_values(schema, ctx) if not props else None
-    bounds = {name: _BOUNDS[gen] for name, gen, _ in props if gen in _BOUNDS}
-    rules = compile_rules(object_fields(kinds, bounds), ctx.disabled)
+    rules = compile_rules(fields, ctx.disabled)
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING and not isinstance(provided, Mapping):
