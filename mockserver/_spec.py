@@ -128,6 +128,7 @@ def load_spec(path: str | Path | None = None, overlays: tuple[str | Path, ...] |
     document = _read_document(spec_path)
     for overlay in bundled_overlay_paths() if overlays is None and path is None else overlays or ():
         document = apply_overlay(document, _read_document(Path(overlay)), overlay)
+    _refuse_unsupported(spec_path, document)
     _validate_document(spec_path, document)
     try:
         return _index(spec_path, document)
@@ -149,6 +150,37 @@ def _read_document(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise SpecError(path, f"expected an OpenAPI document (a mapping), got {type(document).__name__}")
     return document
+
+
+def _refuse_unsupported(path: Path, document: Mapping[str, Any]) -> None:
+    """Features the mock cannot serve, found before the validator tries them (it would fetch a remote $ref)."""
+    for template, item in (document.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), Mapping):
+                where = f"operation {item[method].get('operationId') or method + ' ' + template}"
+                _refuse_external_refs(path, f"{where} ({method.upper()} {template})", item[method])
+        _refuse_external_refs(path, f"path {template}", {k: v for k, v in item.items() if k not in HTTP_METHODS})
+    _refuse_external_refs(path, "components", document.get("components") or {})
+
+
+def _refuse_external_refs(path: Path, where: str, node: Any, depth: int = 0) -> None:
+    if depth > _MAX_REF_DEPTH * 4:
+        return
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            raise SpecError(
+                path,
+                f"{where}: the $ref {ref[:120]!r} points outside this document; the mock serves one file, "
+                "so bundle the spec first (only local '#/...' references are supported)",
+            )
+        for value in node.values():
+            _refuse_external_refs(path, where, value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _refuse_external_refs(path, where, value, depth + 1)
 
 
 def _validate_document(path: Path, document: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from mockserver import Config
 from mockserver._pipeline import Mock, MockRequest, MockResponse
+from mockserver._routing import RouteMatch
 from mockserver._session import rng_for
 from mockserver._spec import Operation, Spec, load_spec
 from mockserver._walker import MISSING, compile_schema
@@ -64,7 +65,8 @@ def request_for(spec: Spec, operation: Operation, prefer: str | None = None) -> 
     headers = {**AUTH, "content-type": "application/json"}
     if prefer:
         headers["prefer"] = prefer
-    return MockRequest(operation.method, base_path(spec, operation) + path, {}, headers, request_body(operation)), params
+    request = MockRequest(operation.method, base_path(spec, operation) + path, {}, headers, request_body(operation))
+    return request, params
 
 
 def request_body(operation: Operation) -> bytes:
@@ -112,6 +114,9 @@ def _answer(path: Path, operation_id: str, status: int) -> None:
     spec, mock, validator = served(path)
     op = spec.operation(operation_id)
     request, params = request_for(spec, op, f"code={status}")
+    route = mock.router.match(request.method, request.path)
+    assert isinstance(route, RouteMatch), f"{request.method} {request.path} is not routed"
+    assert route.operation.operation_id == operation_id
     response = mock.handle(request)
     assert response.status == status, response.body[:300]
     check_response(spec, validator, request, response)
@@ -178,7 +183,7 @@ def test_the_issue_s_complaints_are_gone_from_the_official_reference() -> None:
 
 
 def test_the_petstore_echoes_an_integer_id_into_its_pet() -> None:
-    spec, mock, _ = served(PETSTORE)
+    _spec, mock, _ = served(PETSTORE)
     response = mock.handle(MockRequest("GET", "/api/pets/42", {}, {}))
     assert response.status == 200
     assert json.loads(response.body)["id"] == 42

@@ -81,9 +81,9 @@ def _check(schema: Mapping[str, Any], value: Any, params: dict[str, str], where:
     if "enum" in schema and value not in schema["enum"]:
         found.append(f"{where}: {value!r} is not in the enum")
     example = schema.get("example")
-    if isinstance(value, str) and "format" not in schema and (kind := _kind(example)):
-        if not KINDS[kind].fullmatch(value):
-            found.append(f"{where}: {value!r} is not a {kind} like its example {example!r}")
+    kind = _kind(example) if isinstance(value, str) and "format" not in schema else None
+    if kind and not KINDS[kind].fullmatch(value):
+        found.append(f"{where}: {value!r} is not a {kind} like its example {example!r}")
     if isinstance(value, int | float) and not isinstance(value, bool):
         _check_number(schema, value, where, found)
     if isinstance(value, list):
@@ -115,9 +115,9 @@ def _check_object(
             _check(sub, value[name], params, f"{where}.{name}", found)
     for earlier, later in EARLIER_LATER:
         a, b = value.get(earlier), value.get(later)
-        if isinstance(a, str) and isinstance(b, str) and RFC3339.fullmatch(a) and RFC3339.fullmatch(b):
-            if _when(a) > _when(b):
-                found.append(f"{where}: {earlier} {a} is after {later} {b}")
+        times = isinstance(a, str) and isinstance(b, str) and RFC3339.fullmatch(a) and RFC3339.fullmatch(b)
+        if times and _when(a) > _when(b):
+            found.append(f"{where}: {earlier} {a} is after {later} {b}")
     for name, low in value.items():
         match = re.fullmatch(r"min([A-Z_]\w*)", name)
         high = value.get("max" + match.group(1)) if match else None
@@ -240,7 +240,6 @@ def _spec_of(document: dict[str, Any]) -> Spec:
     return _index(__import__("pathlib").Path("generated.yaml"), document)
 
 
-
 @given(spec=specs(), seed=st.integers(0, 2**31))
 def test_every_generated_body_keeps_the_rules_and_validates_through_openapi_core(
     spec: tuple[dict[str, Any], str, dict[str, Any]], seed: int
@@ -259,7 +258,6 @@ def test_every_generated_body_keeps_the_rules_and_validates_through_openapi_core
     assert rule_violations(schema, body, params) == []
     if params:  # echo: the path names the resource, so the body names it too
         assert body[f"{name}Name"] == f"my-{name}"
-
 
 
 @given(schema=resource_schemas(), seed=st.integers(0, 2**31))
