@@ -103,6 +103,9 @@ class Mock:
             return self._stubbed(request, route, hit, state)
 
         problem = self.params.problem(route.operation, route.path_params)
+        if problem and route.operation.operation_id in self.request_check.no_404:  # the spec's 400/422 says it
+            name, value, schema = self.params.invalid(route.operation, route.path_params) or ("", "", {})
+            return self._invalid_request(route, self.request_check.path_problem(route.operation, name, value, schema))
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:

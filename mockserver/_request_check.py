@@ -6,12 +6,13 @@ Then the rest of the request: query and header parameters and the body, against 
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
 
 from ._spec import Operation, Parameter, RequestBody, Spec
@@ -35,12 +36,19 @@ class ParameterChecker:
         self._checks = {key: _simple_check(v.schema) or _full_check(v) for key, v in self._validators.items()}
 
     def problem(self, operation: Operation, params: Mapping[str, str]) -> str | None:
+        found = self.invalid(operation, params)
+        if found is None:
+            return None
+        name, value, schema = found
+        expected = schema.get("format") or schema.get("type") or "a valid value"
+        return f"{_label(name)} not found: {value[:80]!r} is not a valid {expected}."
+
+    def invalid(self, operation: Operation, params: Mapping[str, str]) -> tuple[str, str, Mapping[str, Any]] | None:
+        """The first path parameter whose value its schema refuses: (name, value, schema)."""
         for name, value in params.items():
             validator = self._validators.get((operation.operation_id, name))
             if validator is not None and not self._checks[(operation.operation_id, name)](value):
-                schema = validator.schema
-                expected = schema.get("format") or schema.get("type") or "a valid value"
-                return f"{_label(name)} not found: {value[:80]!r} is not a valid {expected}."
+                return name, value, validator.schema
         return None
 
 
@@ -74,9 +82,9 @@ def _label(name: str) -> str:
 def _deserialize(value: str, schema: Mapping[str, Any]) -> Any:
     """Path parameters arrive as text; OpenAPI's simple style gives integers, numbers and booleans their type."""
     kind = schema.get("type")
-    if kind == "integer" and re.fullmatch(r"-?\d{1,30}", value):
+    if kind == "integer" and re.fullmatch(r"-?\d{1,4000}", value):
         return int(value)
-    if kind == "number" and re.fullmatch(r"-?\d{1,30}(\.\d{1,30})?([eE][-+]?\d{1,3})?", value):
+    if kind == "number" and re.fullmatch(r"-?\d{1,300}(\.\d{1,300})?([eE][-+]?\d{1,3})?", value):
         return float(value)
     if kind == "boolean" and value in ("true", "false"):
         return value == "true"
@@ -115,6 +123,17 @@ class RequestChecker:
                 validators = {name: make(schema) for name, schema in op.request_body.content.items() if schema}
                 self._bodies[op.operation_id] = (op.request_body, validators)
         self.checked = frozenset(self._params) | frozenset(self._bodies)
+        # A bad path value is a 404, as on the real service, unless the operation documents no 404 but a 400/422.
+        self.no_404 = frozenset(
+            op.operation_id
+            for op in spec.operations
+            if "404" not in op.responses and ("400" in op.responses or "422" in op.responses)
+        )
+
+    def path_problem(self, operation: Operation, name: str, value: str, schema: Mapping[str, Any]) -> RequestProblem:
+        where = f"path.{name}"
+        message = f"{where}: {value[:60]!r} is not accepted. Accepted: {_accepted(schema)}."
+        return RequestProblem(_invalid_status(operation), where, message)
 
     def problem(
         self,
@@ -155,9 +174,9 @@ class RequestChecker:
         validator = validators.get(name)
         if validator is None or not _is_json(name):
             return None
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
+        try:  # the standard library's parser: integers of any size stay integers
+            value = json.loads(body)
+        except (ValueError, RecursionError) as exc:
             return RequestProblem(status, "body", f"the request body is not valid JSON ({exc}). Accepted: {name}.")
         error = _first_error(validator, value)
         if error is None:
@@ -168,8 +187,21 @@ class RequestChecker:
 
 def _validator_factory(spec: Spec) -> Callable[[Mapping[str, Any]], Any]:
     if spec.openapi_31:
-        return lambda schema: OAS31Validator(dict(schema), format_checker=oas31_format_checker)
-    return lambda schema: OAS30Validator(dict(schema), format_checker=oas30_format_checker)
+        return lambda schema: OAS31Validator(dict(schema), format_checker=_OAS31_FORMATS)
+    return lambda schema: OAS30Validator(dict(schema), format_checker=_OAS30_FORMATS)
+
+
+def _is_uri(value: object) -> bool:
+    """An absolute URI: a scheme, then something (jsonschema checks `uri` only with an optional package)."""
+    return not isinstance(value, str) or _URI.match(value) is not None
+
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+\Z")
+_OAS30_FORMATS = copy.deepcopy(oas30_format_checker)
+_OAS31_FORMATS = copy.deepcopy(oas31_format_checker)
+for _checker in (_OAS30_FORMATS, _OAS31_FORMATS):
+    if "uri" not in _checker.checkers:
+        _checker.checks("uri")(_is_uri)
 
 
 def _constrains(schema: Mapping[str, Any]) -> bool:
@@ -210,7 +242,7 @@ def _describe(where: str, error: Any, raw: str | None) -> str:
 
 
 def _short(value: Any) -> str:
-    text = orjson.dumps(value).decode() if not isinstance(value, str) else repr(value)
+    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -138,3 +138,18 @@ def test_the_bundled_get_session_has_nothing_to_check() -> None:
     assert "listBuilds" in checked
     assert "getSession" not in checked
     assert "deleteService" not in checked
+
+
+def test_a_bad_path_value_is_the_documented_400_when_the_operation_documents_no_404(
+    official: tuple[Mock, ResponseValidator],
+) -> None:
+    mock, validator = official
+    body = json.dumps({"secrets": [{"secretKey": "K", "secretValue": "v"}], "region": "us-west"}).encode()
+    response = mock.handle(MockRequest("PUT", "/v1/secrets/Not_Valid", {}, AUTH, body))
+    assert response.status == 400
+    message = json.loads(response.body)["error"]
+    assert "path.setName" in message
+    assert "3 to 63 characters" in message
+    assert validator.violations("PUT", "/v1/secrets/Not_Valid", 400, response.media_type, response.body) == []
+    # getSecretSet documents a 404: a bad name there names nothing, as on the real service.
+    assert mock.handle(MockRequest("GET", "/v1/secrets/Not_Valid", {}, AUTH)).status == 404
