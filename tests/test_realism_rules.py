@@ -290,3 +290,79 @@ def test_the_checker_catches_what_the_rules_forbid() -> None:
         assert expected in text, (expected, problems)
     assert "deletedAt" not in text  # nullable: null is fine
     assert rule_violations({"properties": {"thingName": {"type": "string"}}}, {"thingName": "y"}, {"thingName": "x"})
+
+
+# ---- turning rules off (docs/realism.md) ----------------------------------------------------------------
+
+TIMES = {
+    "type": "object",
+    "properties": {
+        "createdAt": {"type": "string", "format": "date-time"},
+        "updatedAt": {"type": "string", "format": "date-time"},
+        "note": {"type": "string", "nullable": True},
+        "count": {"type": "integer"},
+    },
+}
+
+
+def _draws(schema: dict[str, Any], hints: Any = None) -> list[dict[str, Any]]:
+    generate = compile_schema(schema, keep_extra=False, hints=hints)
+    return [generate(rng_for("off", n), MISSING) for n in range(200)]
+
+
+def test_a_schema_can_turn_one_rule_off_and_keep_the_others() -> None:
+    def out_of_order(values: list[dict[str, Any]]) -> int:
+        return sum(1 for v in values if "createdAt" in v and "updatedAt" in v and v["createdAt"] > v["updatedAt"])
+
+    assert out_of_order(_draws(TIMES)) == 0
+    off = _draws({**TIMES, "x-mock-realism": {"time-order": False}})
+    assert out_of_order(off) > 20  # the times now fall anywhere
+    assert any(v.get("note") is None for v in off)  # nulls still on
+
+
+def test_the_document_can_turn_rules_off_everywhere() -> None:
+    from mockserver._realism import Hints
+
+    hints = Hints.from_document({"x-mock-realism": {"optional": False, "nulls": False}})
+    values = _draws(TIMES, hints)
+    assert all(set(v) == set(TIMES["properties"]) for v in values)
+    assert all(v["note"] is not None for v in values)
+    on = _draws(TIMES)
+    assert any(set(v) != set(TIMES["properties"]) for v in on)  # with the rule on, some are absent
+
+
+def test_echo_can_be_turned_off() -> None:
+    document, _, _ = _echo_document()
+    for setting, echoed in ((None, True), (False, False)):
+        if setting is not None:
+            document["x-mock-realism"] = {"echo": setting}
+        built = _spec_of(document)
+        response = Mock(Config(access_log=False), built).handle(MockRequest("GET", "/api/things/my-thing"))
+        assert (__import__("json").loads(response.body)["thingName"] == "my-thing") is echoed
+
+
+def _echo_document() -> tuple[dict[str, Any], str, dict[str, Any]]:
+    schema = {"type": "object", "required": ["thingName"], "properties": {"thingName": {"type": "string"}}}
+    param = {"name": "thingName", "in": "path", "required": True, "schema": {"type": "string"}}
+    ok = {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "/api"}],
+        "paths": {"/things/{thingName}": {"get": {"operationId": "getIt", "parameters": [param], "responses": ok}}},
+    }
+    return document, "thing", schema
+
+
+def test_the_same_request_gives_the_same_bytes_in_another_mock() -> None:
+    document, _, _ = _echo_document()
+    document["paths"]["/things/{thingName}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "type": "object",
+        "properties": dict(FIELD_TEMPLATES),
+    }
+    first, second = (Mock(Config(access_log=False), _spec_of(document)) for _ in range(2))
+    for seed in range(5):
+        request = MockRequest("GET", "/api/things/x", {"__seed": str(seed)})
+        assert first.handle(request).body == second.handle(request).body
+    other = MockRequest("GET", "/api/things/y", {"__seed": "0"})
+    assert first.handle(other).body != first.handle(MockRequest("GET", "/api/things/x", {"__seed": "0"})).body
