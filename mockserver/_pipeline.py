@@ -64,6 +64,13 @@ class Mock:
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
         self.request_check = RequestChecker(self.spec)
+        # Statuses the spec documents without content (a 204): answered with an empty body.
+        self._no_content = frozenset(
+            (op.operation_id, int(status))
+            for op in self.spec.operations
+            for status, response in op.responses.items()
+            if status.isdigit() and not response.content
+        )
         self.bodies = BodyFactory(self.spec)
         # Negotiations depend only on the operation, the preferences and the config: the same few every request.
         self._negotiations: dict[tuple[object, ...], Negotiation] = {}
@@ -129,6 +136,8 @@ class Mock:
         plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, neg.seed, plan)
+        if (route.operation.operation_id, neg.status) in self._no_content:
+            return MockResponse(neg.status, b"", media_type=neg.media_type, faults=plan)
         body = self._body(route, neg, given if prefs.example is None else None, request.query)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()

@@ -187,3 +187,10 @@ def test_the_petstore_echoes_an_integer_id_into_its_pet() -> None:
     response = mock.handle(MockRequest("GET", "/api/pets/42", {}, {}))
     assert response.status == 200
     assert json.loads(response.body)["id"] == 42
+
+
+def test_a_status_documented_without_content_has_an_empty_body() -> None:
+    _spec, mock, _ = served(PETSTORE)
+    response = mock.handle(MockRequest("DELETE", "/api/pets/42", {}, {}))
+    assert response.status == 204
+    assert response.body == b""
