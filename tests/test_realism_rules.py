@@ -80,6 +80,9 @@ def _check(schema: Mapping[str, Any], value: Any, params: dict[str, str], where:
         return
     if "enum" in schema and value not in schema["enum"]:
         found.append(f"{where}: {value!r} is not in the enum")
+    listed = re.search(r"one of:? ((?:`[^`]+`(?:, | or | and )?)+)", str(schema.get("description") or ""))
+    if listed and isinstance(value, str) and value not in re.findall(r"`([^`]+)`", listed.group(1)):
+        found.append(f"{where}: {value!r} is not one of the values its description lists")
     example = schema.get("example")
     kind = _kind(example) if isinstance(value, str) and "format" not in schema else None
     if kind and not KINDS[kind].fullmatch(value):
@@ -281,12 +284,13 @@ def test_the_checker_catches_what_the_rules_forbid() -> None:
         "thingsCount": 5,
         "total_count": 0,
         "state": "exploded",
+        "region": "mars-9",
         "deletedAt": None,
         "weight": None,
     }
     problems = rule_violations(schema, bad, {"thingName": "x"})
     text = "\n".join(problems)
-    for expected in ("not a uuid", "createdAt", "maxReplicas", "thingsCount", "total_count", "enum", "weight"):
+    for expected in ("not a uuid", "createdAt", "maxReplicas", "thingsCount", "total_count", "enum", "weight", "lists"):
         assert expected in text, (expected, problems)
     assert "deletedAt" not in text  # nullable: null is fine
     assert rule_violations({"properties": {"thingName": {"type": "string"}}}, {"thingName": "y"}, {"thingName": "x"})
