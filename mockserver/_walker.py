@@ -83,7 +83,9 @@ def _types(schema: Mapping[str, Any]) -> tuple[str | None, bool]:
     return kind, nullable
 
 
-def _compile(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
+def _compile(schema: Any, ctx: _Context, name: str | None) -> Generator:
+    if not isinstance(schema, Mapping):  # a JSON Schema boolean (`true`: anything) or a 3.0 tuple `items` list
+        schema = {}
     ctx = ctx.below(schema)
     for combinator in ("allOf", "oneOf", "anyOf"):
         if combinator in schema:
@@ -159,9 +161,9 @@ def _nullable(base: Generator) -> Generator:
 
 
 def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
+    declared: Mapping[str, Any] = schema["properties"] if isinstance(schema.get("properties"), Mapping) else {}
     props = tuple(
-        (name, gen, gen in _MERGING)
-        for name, gen in ((n, _compile(sub, ctx, n)) for n, sub in (schema.get("properties") or {}).items())
+        (name, gen, gen in _MERGING) for name, gen in ((n, _compile(sub, ctx, n)) for n, sub in declared.items())
     )
     names = {name for name, _, _ in props}
     in_order = tuple(name for name, _, _ in props)
@@ -245,7 +247,7 @@ def _identifying(schema: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _array(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
-    items = schema.get("items") or {}
+    items: Mapping[str, Any] = schema["items"] if isinstance(schema.get("items"), Mapping) else {}
     item = _compile(items, ctx, name)
     low = int(schema.get("minItems", 1))
     high = max(low, int(schema.get("maxItems", low + 2)))
