@@ -169,6 +169,14 @@ def _refuse_external_refs(path: Path, where: str, node: Any, depth: int = 0) -> 
     if depth > _MAX_REF_DEPTH * 4:
         return
     if isinstance(node, Mapping):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SpecError(
+                    path, f"{where}: the pattern {pattern[:80]!r} is not a regular expression the mock can use ({exc})"
+                ) from None
         ref = node.get("$ref")
         if isinstance(ref, str) and not ref.startswith("#"):
             raise SpecError(

@@ -102,6 +102,11 @@ UNSERVABLE = {
         "        readingsCount: {type: integer}\n        parent: {$ref: '#/components/schemas/Device'}\n",
         "operation getDevice (GET /devices/{deviceId}): a $ref chain is recursive",
     ),
+    "bad-pattern": (
+        "schema: {type: string, format: uuid}}\n      responses:",
+        "schema: {type: string, pattern: '(?<name'}}\n      responses:",
+        "operation getDevice (GET /devices/{deviceId}): the pattern '(?<name' is not a regular expression",
+    ),
     "content-parameter": (
         "        - {name: deviceId, in: path, required: true, schema: {type: string, format: uuid}}\n",
         "        - {name: deviceId, in: path, required: true, schema: {type: string, format: uuid}}\n"
