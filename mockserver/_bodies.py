@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._echo import BodyGenerator, message_fields
 from ._json import dumps
 from ._negotiate import Negotiation
+from ._realism import Hints
 from ._session import error_message, lazy_rng_for, session_values
 from ._spec import MediaType, Operation, Spec
-from ._walker import MISSING, Generator, compile_schema
+from ._walker import MISSING, compile_schema
 
 # Realism providers by component schema name: values they know, consistent with each other.
 Provider = Callable[[Negotiation, Mapping[str, str], MediaType], Mapping[str, Any]]
@@ -33,8 +35,12 @@ def encode(value: Any) -> bytes:
 class BodyFactory:
     def __init__(self, spec: Spec) -> None:
         # Realism output is filtered to the schema (keep_extra=False): a field the spec drops disappears.
-        self._walkers: dict[tuple[str, str, str], Generator] = {
-            (op.operation_id, status, media.name): compile_schema(media.schema, keep_extra=False)
+        hints = Hints.from_document(spec.document)
+        openapi_31 = spec.openapi_31
+        self._walkers: dict[tuple[str, str, str], BodyGenerator] = {
+            (op.operation_id, status, media.name): BodyGenerator(
+                media.schema, op, hints, openapi_31, media.examples.values()
+            )
             for op in spec.operations
             for status, response in op.responses.items()
             for media in response.content
@@ -43,7 +49,13 @@ class BodyFactory:
             compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if spec.has_schema("ErrorResponse") else None
         )
 
-    def body(self, operation: Operation, neg: Negotiation, params: Mapping[str, str]) -> Any:
+    def body(
+        self,
+        operation: Operation,
+        neg: Negotiation,
+        params: Mapping[str, str],
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
         response = operation.responses.get(str(neg.status))
         media = response.media_type(neg.media_type) if response else None
         if media is None:
@@ -53,7 +65,10 @@ class BodyFactory:
         walker = self._walkers[(operation.operation_id, response.status, media.name)]  # type: ignore[union-attr]
         provider = PROVIDERS.get(media.schema_name or "")
         provided = provider(neg, params, media) if provider else MISSING
-        return walker(lazy_rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values()), provided)
+        if provided is MISSING and neg.reason:
+            provided = message_fields(media.schema, neg.reason, neg.status)
+        rng = lazy_rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values())
+        return walker(rng, provided, params, query)
 
     def error(self, status: int, message: str) -> Any:
         """An ErrorResponse-shaped body for statuses the mock answers itself (401, 404, 405, 422)."""

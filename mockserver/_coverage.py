@@ -17,7 +17,7 @@ from ._spec import Operation, Spec
 
 # What produced an answer: the spec's generator or example, a fixture session, a stub rule, an injected fault,
 # the security check (401), or the mock's 422 for a Prefer header it cannot honour.
-SOURCES = ("generated", "example", "fixture", "stub", "fault", "security", "preference", "mock")
+SOURCES = ("generated", "example", "fixture", "stub", "fault", "security", "preference", "validation", "mock")
 LOWEST_STATUS, HIGHEST_STATUS = 100, 599
 _STATUSES = HIGHEST_STATUS - LOWEST_STATUS + 1
 

@@ -25,7 +25,7 @@ from ._faults import (
 )
 from ._fixture_model import Stub, StubResponse
 from ._negotiate import Negotiation, Preferences, negotiate, parse_preferences
-from ._request_check import ParameterChecker
+from ._request_check import ParameterChecker, RequestChecker, RequestProblem
 from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
 from ._store import State
@@ -40,6 +40,7 @@ class MockRequest:
     path: str  # raw and still percent-encoded, without the query string
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,14 @@ class Mock:
         self.spec = spec or load_spec(config.spec)
         self.router = Router(self.spec)
         self.params = ParameterChecker(self.spec)
+        self.request_check = RequestChecker(self.spec)
+        # Statuses the spec documents without content (a 204): answered with an empty body.
+        self._no_content = frozenset(
+            (op.operation_id, int(status))
+            for op in self.spec.operations
+            for status, response in op.responses.items()
+            if status.isdigit() and not response.content
+        )
         self.bodies = BodyFactory(self.spec)
         # Negotiations depend only on the operation, the preferences and the config: the same few every request.
         self._negotiations: dict[tuple[object, ...], Negotiation] = {}
@@ -114,6 +123,9 @@ class Mock:
             return self._stubbed(request, route, hit, state)
 
         problem = self.params.problem(route.operation, route.path_params)
+        if problem and route.operation.operation_id in self.request_check.no_404:  # the spec's 400/422 says it
+            name, value, schema = self.params.invalid(route.operation, route.path_params) or ("", "", {})
+            return self._invalid_request(route, self.request_check.path_problem(route.operation, name, value, schema))
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:
@@ -127,12 +139,20 @@ class Mock:
                 self._negotiations[key] = neg
         except PreferenceError as exc:
             return self.error(422, str(exc), operation=operation, source="preference")
+        # Query, headers and body against the spec, for the operations that have any of them to check; an
+        # explicit Prefer code= still answers that status.
+        if not problem and prefs.code is None and route.operation.operation_id in self.request_check.checked:
+            bad = self.request_check.problem(route.operation, request.query, request.headers, request.body)
+            if bad is not None:
+                return self._invalid_request(route, bad)
 
         plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, neg.seed, plan)
         given = given if prefs.example is None else None
-        body = self._body(route, neg, given)
+        if (route.operation.operation_id, neg.status) in self._no_content:
+            return MockResponse(neg.status, b"", (), neg.media_type, plan, operation=operation, source=neg.source)
+        body = self._body(route, neg, given, request.query)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
         source = "fixture" if given is not None and neg.status == 200 else neg.source
@@ -144,11 +164,28 @@ class Mock:
             return None
         return self.control.session(state, route.path_params)
 
-    def _body(self, route: RouteMatch, neg: Negotiation, given: Mapping[str, Any] | None) -> Any:
+    def _body(
+        self,
+        route: RouteMatch,
+        neg: Negotiation,
+        given: Mapping[str, Any] | None,
+        query: Mapping[str, str] | None = None,
+    ) -> Any:
         """A fixture session's body for a 200 when one is given; otherwise the example or generated body."""
         if given is not None and neg.status == 200:
             return self.control.session_body(route.operation, neg.seed, route.path_params, given)
-        return self.bodies.body(route.operation, neg, route.path_params)
+        return self.bodies.body(route.operation, neg, route.path_params, query)
+
+    def _invalid_request(self, route: RouteMatch, bad: RequestProblem) -> MockResponse:
+        """The operation's documented 400/422 body carrying the message; the mock's ErrorResponse otherwise."""
+        response = route.operation.responses.get(str(bad.status))
+        media = response.media_type() if response else None
+        operation = route.operation.operation_id
+        if media is None or media.schema is None:
+            return self.error(bad.status, bad.message, operation=operation, source="validation")
+        neg = Negotiation(bad.status, media.name, "generated", None, self.config.seed, reason=bad.message)
+        body = self.bodies.body(route.operation, neg, route.path_params)
+        return MockResponse(bad.status, encode(body), (), media.name, operation=operation, source="validation")
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""

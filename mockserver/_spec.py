@@ -58,6 +58,12 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class RequestBody:
+    required: bool
+    content: Mapping[str, Mapping[str, Any] | None]  # schema by media type, every $ref expanded
+
+
+@dataclass(frozen=True)
 class Operation:
     method: str  # upper case
     path: str  # the template relative to the server, e.g. /agents/{agentName}/sessions/{sessionId}
@@ -65,6 +71,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
     responses: Mapping[str, ResponseSpec]
     security: tuple[Mapping[str, Any], ...]  # requirement objects; empty means no auth
+    request_body: RequestBody | None = None
 
     @property
     def documented_statuses(self) -> tuple[int, ...]:
@@ -78,6 +85,10 @@ class Spec:
     base_path: str  # path part of the first server URL, e.g. /v1
     operations: tuple[Operation, ...]
     security_schemes: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def openapi_31(self) -> bool:
+        return str(self.document.get("openapi", "")).startswith("3.1")
 
     def has_schema(self, name: str) -> bool:
         return name in ((self.document.get("components") or {}).get("schemas") or {})
@@ -108,7 +119,8 @@ def bundled_overlay_paths() -> tuple[Path, ...]:
 
 
 def load_spec(path: str | Path | None = None, overlays: tuple[str | Path, ...] | None = None) -> Spec:
-    """Read, overlay, validate and index an OpenAPI 3.0 document; raise SpecError with one clear line otherwise.
+    """Read, overlay, validate and index an OpenAPI 3.0 or 3.1 document (YAML or JSON); raise SpecError with one
+    clear line otherwise, naming the operation and the feature when one operation is what the mock cannot serve.
 
     `overlays` default: the bundled overlays for the bundled spec, none for a spec you name.
     """
@@ -116,6 +128,7 @@ def load_spec(path: str | Path | None = None, overlays: tuple[str | Path, ...] |
     document = _read_document(spec_path)
     for overlay in bundled_overlay_paths() if overlays is None and path is None else overlays or ():
         document = apply_overlay(document, _read_document(Path(overlay)), overlay)
+    _refuse_unsupported(spec_path, document)
     _validate_document(spec_path, document)
     try:
         return _index(spec_path, document)
@@ -139,23 +152,69 @@ def _read_document(path: Path) -> dict[str, Any]:
     return document
 
 
+def _refuse_unsupported(path: Path, document: Mapping[str, Any]) -> None:
+    """Features the mock cannot serve, found before the validator tries them (it would fetch a remote $ref)."""
+    for template, item in (document.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), Mapping):
+                where = f"operation {item[method].get('operationId') or method + ' ' + template}"
+                _refuse_external_refs(path, f"{where} ({method.upper()} {template})", item[method])
+        _refuse_external_refs(path, f"path {template}", {k: v for k, v in item.items() if k not in HTTP_METHODS})
+    _refuse_external_refs(path, "components", document.get("components") or {})
+
+
+def _refuse_external_refs(path: Path, where: str, node: Any, depth: int = 0) -> None:
+    if depth > _MAX_REF_DEPTH * 4:
+        return
+    if isinstance(node, Mapping):
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SpecError(
+                    path, f"{where}: the pattern {pattern[:80]!r} is not a regular expression the mock can use ({exc})"
+                ) from None
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            raise SpecError(
+                path,
+                f"{where}: the $ref {ref[:120]!r} points outside this document; the mock serves one file, "
+                "so bundle the spec first (only local '#/...' references are supported)",
+            )
+        for value in node.values():
+            _refuse_external_refs(path, where, value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            _refuse_external_refs(path, where, value, depth + 1)
+
+
 def _validate_document(path: Path, document: dict[str, Any]) -> None:
-    from openapi_spec_validator import validate
+    from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-    if not str(document.get("openapi", "")).startswith("3.0"):
+    version = str(document.get("openapi", ""))
+    if not version.startswith(("3.0", "3.1")):
+        swagger = "swagger" in document
+        found = f"swagger: {document['swagger']!r}" if swagger else f"openapi: {document.get('openapi')!r}"
         raise SpecError(
-            path, f"only OpenAPI 3.0.x is supported, the document says openapi: {document.get('openapi')!r}"
+            path,
+            f"only OpenAPI 3.0.x and 3.1.x are supported, the document says {found}"
+            + (" (convert a Swagger 2.0 file to OpenAPI 3 first)" if swagger else ""),
         )
+    label = "OpenAPI 3.1" if version.startswith("3.1") else "OpenAPI 3.0"
+    validator_class = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
     try:
-        validate(document)
+        validator_class(document).validate()
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "path", ()) or ())
         raise SpecError(
-            path, f"invalid OpenAPI 3.0 document{' at ' + where if where else ''}: {_one_line(exc.message)}"
+            path, f"invalid {label} document{' at ' + where if where else ''}: {_one_line(exc.message)}"
         ) from None
     except Exception as exc:  # the validator raises ref-resolution errors of several kinds
-        raise SpecError(path, f"invalid OpenAPI 3.0 document: {_one_line(str(exc))}") from None
+        raise SpecError(path, f"invalid {label} document: {_one_line(str(exc))}") from None
 
 
 def _index(path: Path, document: dict[str, Any]) -> Spec:
@@ -164,29 +223,59 @@ def _index(path: Path, document: dict[str, Any]) -> Spec:
     global_security = tuple(document.get("security") or ())
     operations = []
     for template, item in (document.get("paths") or {}).items():
-        item = _follow(document, item["$ref"]) if "$ref" in item else item
-        shared_params = resolve_refs(document, item.get("parameters", []))
+        try:
+            item = _follow(document, item["$ref"]) if "$ref" in item else item
+            shared_params = resolve_refs(document, item.get("parameters", []))
+        except SpecError as exc:
+            raise SpecError(path, f"path {template}: {exc.problem}") from None
         for method in HTTP_METHODS:
             if method not in item:
                 continue
             raw = item[method]
-            own_params = resolve_refs(document, raw.get("parameters", []))
-            params = {(p["name"], p["in"]): p for p in [*shared_params, *own_params]}
-            operations.append(
-                Operation(
-                    method=method.upper(),
-                    path=template,
-                    operation_id=raw.get("operationId") or f"{method} {template}",
-                    parameters=tuple(
-                        Parameter(p["name"], p["in"], bool(p.get("required")), p.get("schema", {}))
-                        for p in params.values()
-                    ),
-                    responses={str(s): _response(document, str(s), r) for s, r in raw.get("responses", {}).items()},
-                    security=tuple(raw["security"]) if "security" in raw else global_security,
-                )
-            )
+            name = raw.get("operationId") or f"{method} {template}"
+            try:
+                operations.append(_operation(document, template, method, raw, shared_params, global_security))
+            except SpecError as exc:
+                raise SpecError(path, f"operation {name} ({method.upper()} {template}): {exc.problem}") from None
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     return Spec(path, document, base_path, tuple(operations), resolve_refs(document, schemes))
+
+
+def _operation(
+    document: Mapping[str, Any],
+    template: str,
+    method: str,
+    raw: Mapping[str, Any],
+    shared_params: list[Mapping[str, Any]],
+    global_security: tuple[Mapping[str, Any], ...],
+) -> Operation:
+    own_params = resolve_refs(document, raw.get("parameters", []))
+    params = {(p["name"], p["in"]): p for p in [*shared_params, *own_params]}
+    for p in params.values():
+        if "schema" not in p and "content" in p:
+            raise SpecError("spec", f"parameter {p['name']!r} is described with 'content'; the mock needs a 'schema'")
+    return Operation(
+        method=method.upper(),
+        path=template,
+        operation_id=raw.get("operationId") or f"{method} {template}",
+        parameters=tuple(
+            Parameter(p["name"], p["in"], bool(p.get("required")), p.get("schema", {})) for p in params.values()
+        ),
+        responses={str(s): _response(document, str(s), r) for s, r in raw.get("responses", {}).items()},
+        security=tuple(raw["security"]) if "security" in raw else global_security,
+        request_body=_request_body(document, raw.get("requestBody")),
+    )
+
+
+def _request_body(document: Mapping[str, Any], raw: Any) -> RequestBody | None:
+    if raw is None:
+        return None
+    raw = _follow(document, raw["$ref"]) if "$ref" in raw else raw
+    content = {
+        name: resolve_refs(document, body.get("schema")) if isinstance(body, Mapping) else None
+        for name, body in (raw.get("content") or {}).items()
+    }
+    return RequestBody(bool(raw.get("required")), content)
 
 
 def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) -> ResponseSpec:

@@ -1,4 +1,4 @@
-"""A generic schema walker: any OpenAPI 3.0 schema -> a value that fits it, seeded.
+"""A generic schema walker: any OpenAPI 3.0 or 3.1 schema -> a value that fits it, seeded.
 
 The schema is compiled once into a tree of small functions, so per request only the calls remain.
 `provided` values (from the realism layer or a fixture) are merged in: objects recursively, anything
@@ -8,12 +8,32 @@ else verbatim; what is not provided is generated from the schema.
 from __future__ import annotations
 
 import base64
+import math
 import random
 import time
 import weakref
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from ._object_rules import compile_rules, object_fields, related_fields
+from ._realism import (
+    NULL_SHARE,
+    OPTIONAL_ABSENT_SHARE,
+    Hints,
+    described_vocabulary,
+    disabled_rules,
+    family_of,
+    fits_string,
+    hex_like,
+    is_region_like,
+    kind_of_example,
+    mimic,
+    number_range,
+    token_like,
+    url_like,
+)
 
 MISSING: Any = object()
 Generator = Callable[[random.Random, Any], Any]
@@ -23,40 +43,77 @@ ANCHOR_SECONDS = 1_793_491_200
 _WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
 
 
-def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True) -> Generator:
-    """`keep_extra`: keep provided object keys the schema does not name (a fixture's own fields)."""
-    return _compile(schema or {}, keep_extra)
+def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True, hints: Hints | None = None) -> Generator:
+    """`keep_extra`: keep provided object keys the schema does not name (a fixture's own fields).
+
+    `hints`: what the whole document says about values (its examples by name); without it only the schema's
+    own examples, formats and names steer the realism rules.
+    """
+    hints = hints or _NO_HINTS
+    return _compile(schema or {}, _Context(keep_extra, hints, hints.disabled), None)
 
 
-def _compile(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
+@dataclass(frozen=True)
+class _Context:
+    keep_extra: bool
+    hints: Hints
+    disabled: frozenset[str]
+
+    def below(self, schema: Mapping[str, Any]) -> _Context:
+        disabled = disabled_rules(schema, self.disabled)
+        return self if disabled is self.disabled else _Context(self.keep_extra, self.hints, disabled)
+
+
+_NO_HINTS = Hints()
+# What each compiled generator makes ("date-time", "integer", "array", ...) and its numeric bounds: the
+# object rules read them to find time pairs, min/max pairs and counts.
+_KIND: weakref.WeakKeyDictionary[Generator, str] = weakref.WeakKeyDictionary()
+_BOUNDS: weakref.WeakKeyDictionary[Generator, tuple[float | None, float | None]] = weakref.WeakKeyDictionary()
+
+
+def _types(schema: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """(the type, whether null is allowed): OpenAPI 3.0 `nullable` or a 3.1 type list with "null"."""
+    kind = schema.get("type")
+    nullable = bool(schema.get("nullable"))
+    if isinstance(kind, list):
+        nullable = nullable or "null" in kind
+        kind = next((k for k in kind if k != "null"), None)
+    if kind is None and "properties" in schema:
+        kind = "object"
+    return kind, nullable
+
+
+def _compile(schema: Any, ctx: _Context, name: str | None) -> Generator:
+    if not isinstance(schema, Mapping):  # a JSON Schema boolean (`true`: anything) or a 3.0 tuple `items` list
+        schema = {}
+    ctx = ctx.below(schema)
     for combinator in ("allOf", "oneOf", "anyOf"):
         if combinator in schema:
-            return _compile_combined(schema, combinator, keep_extra)
-    kind = schema.get("type") or ("object" if "properties" in schema else None)
-    if "enum" in schema:
-        base = _enum(list(schema["enum"]))
+            return _compile_combined(schema, combinator, ctx, name)
+    kind, nullable = _types(schema)
+    values = list(schema["enum"]) if "enum" in schema else [schema["const"]] if "const" in schema else None
+    if values is not None:
+        base = _enum([v for v in values if v is not None] or values)
+        _KIND[base] = "enum"
     elif kind == "object":
-        base = _object(schema, keep_extra)
+        base = _object(schema, ctx)
     elif kind == "array":
-        base = _array(schema, keep_extra)
-    elif kind == "integer":
-        base = _integer(schema)
-    elif kind == "number":
-        base = _number(schema)
+        base = _array(schema, ctx, name)
+    elif kind in ("integer", "number"):
+        base = _numeric(schema, ctx, name, kind == "integer")
     elif kind == "boolean":
         base = _boolean
     elif kind == "string":
-        base = _string(schema)
+        base = _string(schema, ctx, name)
     else:
         base = _anything
     # OAS 3.0.3: a nullable enum admits null only when null is one of its values.
-    if schema.get("nullable") and ("enum" not in schema or None in schema["enum"]):
-        return _nullable(base)
-    return base
+    allows_null = (nullable and (values is None or None in values)) or (values is not None and None in values)
+    return _nullable(base) if allows_null and "nulls" not in ctx.disabled else base
 
 
-def _compile_combined(schema: Mapping[str, Any], combinator: str, keep_extra: bool) -> Generator:
-    parts = list(schema[combinator])
+def _compile_combined(schema: Mapping[str, Any], combinator: str, ctx: _Context, name: str | None) -> Generator:
+    parts = [p for p in schema[combinator] if isinstance(p, Mapping)]
     if combinator == "allOf":
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in parts:
@@ -67,9 +124,19 @@ def _compile_combined(schema: Mapping[str, Any], combinator: str, keep_extra: bo
                     merged["required"] = [*merged.get("required", []), *value]
                 else:
                     merged.setdefault(key, value)
-        return _compile(merged, keep_extra)
-    # oneOf/anyOf: the first alternative is a value of the union.
-    return _compile(parts[0] if parts else {}, keep_extra)
+        # Validators check each part on its own: null passes only if every part with a type admits it.
+        if any("type" in part and not _types(part)[1] for part in parts):
+            merged.pop("nullable", None)
+            if isinstance(merged.get("type"), list):
+                merged["type"] = [t for t in merged["type"] if t != "null"]
+        return _compile(merged, ctx, name)
+    # oneOf/anyOf: the first alternative that is not just null is a value of the union.
+    rest = {k: v for k, v in schema.items() if k != combinator}
+    chosen = next((p for p in parts if p.get("type") != "null"), parts[0] if parts else {})
+    nullable = any(p.get("type") == "null" for p in parts) or (bool(schema.get("nullable")) and _types(chosen)[1])
+    rest.pop("nullable", None)
+    generator = _compile({**rest, **chosen}, ctx, name)
+    return _nullable(generator) if nullable and "nulls" not in ctx.disabled else generator
 
 
 # Generators that merge a provided value into what they generate (objects); all others return it unchanged.
@@ -80,23 +147,41 @@ def _nullable(base: Generator) -> Generator:
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is None:
             return None
-        if provided is MISSING and rng.random() < 0.1:
+        if provided is MISSING and rng.random() < NULL_SHARE:
             return None
         return base(rng, provided)
 
     if base in _MERGING:
         _MERGING.add(generate)
+    if base in _KIND:
+        _KIND[generate] = _KIND[base]
+    if base in _BOUNDS:
+        _BOUNDS[generate] = _BOUNDS[base]
     return generate
 
 
-def _object(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
+def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
+    declared: Mapping[str, Any] = schema["properties"] if isinstance(schema.get("properties"), Mapping) else {}
     props = tuple(
-        (name, gen, gen in _MERGING)
-        for name, gen in ((n, _compile(sub, keep_extra)) for n, sub in (schema.get("properties") or {}).items())
+        (name, gen, gen in _MERGING) for name, gen in ((n, _compile(sub, ctx, n)) for n, sub in declared.items())
     )
     names = {name for name, _, _ in props}
     in_order = tuple(name for name, _, _ in props)
     merging = tuple((name, gen) for name, gen, merges in props if merges)
+    required = frozenset(schema.get("required") or ())
+    kinds = {name: _KIND.get(gen, "") for name, gen, _ in props}
+    bounds = {name: _BOUNDS[gen] for name, gen, _ in props if gen in _BOUNDS}
+    fields = object_fields(kinds, bounds)
+    # Only scalar fields may be left out, and never one of a pair: a body without its list, nested object or
+    # half of a min/max pair would not look real.
+    droppable = (
+        frozenset()
+        if "optional" in ctx.disabled
+        else frozenset(n for n in names if n not in required and kinds[n] not in ("object", "array"))
+        - related_fields(fields)
+    )
+    extra = _map_values(schema, ctx) if not props else None
+    rules = compile_rules(fields, ctx.disabled)
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING and not isinstance(provided, Mapping):
@@ -107,53 +192,138 @@ def _object(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
             for name, gen in merging:
                 out[name] = gen(rng, out[name])
             return out
+        whole = provided is MISSING  # only a wholly generated object leaves optional fields out
         given = provided if provided is not MISSING else {}
         out = {}
+        generated: set[str] = set()
         for name, gen, merges in props:
             value = given.get(name, MISSING)
+            if value is MISSING:
+                if whole and name in droppable and rng.random() < OPTIONAL_ABSENT_SHARE:
+                    continue
+                generated.add(name)
             # Only objects merge a provided value; every other generator serves it as it is, so skip the call.
             out[name] = gen(rng, value) if merges or value is MISSING else value
-        if keep_extra and given:
+        if rules is not None and generated:
+            rules(rng, out, generated)
+        if extra is not None and whole:
+            out = extra(rng)
+        if ctx.keep_extra and given:
             out.update((k, v) for k, v in given.items() if k not in names)
         return out
 
     _MERGING.add(generate)
+    _KIND[generate] = "object"
     return generate
 
 
-def _array(schema: Mapping[str, Any], keep_extra: bool) -> Generator:
-    item = _compile(schema.get("items") or {}, keep_extra)
+def _map_values(schema: Mapping[str, Any], ctx: _Context) -> Callable[[random.Random], dict[str, Any]] | None:
+    """An object whose keys are free (additionalProperties: {schema}): one to three entries, keyed as its
+    examples are, else with plain words."""
+    extra = schema.get("additionalProperties")
+    if not isinstance(extra, Mapping) or not extra:
+        return None
+    value = _compile(extra, ctx, None)
+    keys = ctx.hints.keys_for(extra) or _WORDS
+    low = int(schema.get("minProperties", 1))
+    high = max(low, min(int(schema.get("maxProperties", 3)), len(keys)))
+
+    def generate(rng: random.Random) -> dict[str, Any]:
+        return {key: value(rng, MISSING) for key in rng.sample(keys, min(len(keys), rng.randint(low, high)))}
+
+    return generate
+
+
+def _identifying(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of a list's items that tell one item from another: ids, names, keys (unique in a list)."""
+    props = schema.get("properties") or {}
+    return tuple(
+        n
+        for n, sub in props.items()
+        if isinstance(sub, Mapping)
+        and "enum" not in sub
+        and (family_of(n) == "id" or n.lower().endswith(("name", "key", "code")))
+    )
+
+
+def _array(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
+    items: Mapping[str, Any] = schema["items"] if isinstance(schema.get("items"), Mapping) else {}
+    item = _compile(items, ctx, name)
     low = int(schema.get("minItems", 1))
     high = max(low, int(schema.get("maxItems", low + 2)))
+    unique = bool(schema.get("uniqueItems"))
+    keys = _identifying(items) if isinstance(items, Mapping) and "vocabulary" not in ctx.disabled else ()
+
+    def distinct(rng: random.Random, count: int) -> list[Any]:
+        """Items whose ids and names differ: a redraw (a few tries) for an item that repeats one."""
+        out: list[Any] = []
+        seen: set[tuple[str, str]] = set()
+        for _ in range(count):
+            for _attempt in range(4):
+                value = item(rng, MISSING)
+                marks = {(k, repr(value.get(k))) for k in keys} if isinstance(value, dict) else set()
+                if not marks & seen:
+                    break
+            seen |= marks
+            out.append(value)
+        return out
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING:
             return provided
-        return [item(rng, MISSING) for _ in range(rng.randint(low, high))]
+        count = rng.randint(low, high)
+        if not unique:
+            return distinct(rng, count) if keys else [item(rng, MISSING) for _ in range(count)]
+        values: list[Any] = []
+        for _ in range(count * 4):
+            value = item(rng, MISSING)
+            if value not in values:
+                values.append(value)
+            if len(values) == count:
+                break
+        return values
 
+    _KIND[generate] = "array"
     return generate
 
 
-def _integer(schema: Mapping[str, Any]) -> Generator:
-    low = int(schema.get("minimum", 0)) + (1 if schema.get("exclusiveMinimum") else 0)
-    high = int(schema.get("maximum", max(low, 0) + 1000)) - (1 if schema.get("exclusiveMaximum") else 0)
+def _bound(schema: Mapping[str, Any], side: str) -> tuple[float | None, bool]:
+    """(the bound, whether it is exclusive), for OpenAPI 3.0 (boolean exclusive*) and 3.1 (numeric)."""
+    word = "minimum" if side == "min" else "maximum"
+    exclusive = schema.get("exclusiveMinimum" if side == "min" else "exclusiveMaximum")
+    if isinstance(exclusive, int | float) and not isinstance(exclusive, bool):
+        return float(exclusive), True
+    value = schema.get(word)
+    return (float(value) if value is not None else None), bool(exclusive)
 
-    def generate(rng: random.Random, provided: Any) -> Any:
-        return rng.randint(low, max(low, high)) if provided is MISSING else provided
 
-    return generate
+def _numeric(schema: Mapping[str, Any], ctx: _Context, name: str | None, integer: bool) -> Generator:
+    low, low_exclusive = _bound(schema, "min")
+    high, high_exclusive = _bound(schema, "max")
+    step = 1.0 if integer else 0.001  # rounded to 3 decimals, a value could land on an excluded bound
+    floor = (low if low is not None else 0.0) + (step if low_exclusive else 0.0)
+    ceiling = None if high is None else high - (step if high_exclusive else 0.0)
+    examples = ctx.hints.examples_for(name, schema) if "numbers" not in ctx.disabled else ()
+    lo, hi = number_range(examples, floor, ceiling, integer, name)
+    multiple = schema.get("multipleOf")
 
+    if integer:
+        ilo, ihi = math.ceil(lo), max(math.ceil(lo), math.floor(hi))
 
-def _number(schema: Mapping[str, Any]) -> Generator:
-    low = float(schema.get("minimum", 0.0))
-    high = float(schema.get("maximum", low + 1000.0))
-    # Rounded to 3 decimals, a value could land on an excluded bound: keep a thousandth away from it.
-    low += 0.001 if schema.get("exclusiveMinimum") else 0.0
-    high -= 0.001 if schema.get("exclusiveMaximum") else 0.0
+        def generate(rng: random.Random, provided: Any) -> Any:
+            if provided is not MISSING:
+                return provided
+            value = rng.randint(ilo, ihi)
+            if isinstance(multiple, int) and multiple > 0:
+                value = max(ilo, value - value % multiple) if value - value % multiple >= floor else value
+            return value
+    else:
 
-    def generate(rng: random.Random, provided: Any) -> Any:
-        return round(rng.uniform(low, max(low, high)), 3) if provided is MISSING else provided
+        def generate(rng: random.Random, provided: Any) -> Any:
+            return round(rng.uniform(lo, hi), 3) if provided is MISSING else provided
 
+    _KIND[generate] = "integer" if integer else "number"
+    _BOUNDS[generate] = (floor, ceiling)
     return generate
 
 
@@ -172,8 +342,11 @@ def _enum(values: list[Any]) -> Generator:
     return generate
 
 
-def _string(schema: Mapping[str, Any]) -> Generator:
-    fmt = schema.get("format")
+def _date_time(rng: random.Random) -> str:
+    return iso_ms((ANCHOR_SECONDS - rng.randint(0, 30 * 86_400)) * 1000 - rng.randint(0, 999))
+
+
+def _string(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
     low = int(schema.get("minLength", 0))
     high = int(schema.get("maxLength", max(low, 24)))
 
@@ -182,17 +355,59 @@ def _string(schema: Mapping[str, Any]) -> Generator:
         text = text[:high]
         return text + "x" * (low - len(text))
 
-    make: Callable[[random.Random], str] = {
-        "uuid": uuid4_from,
-        "date-time": lambda rng: iso_ms((ANCHOR_SECONDS - rng.randint(0, 30 * 86_400)) * 1000),
-        "date": lambda rng: iso_ms((ANCHOR_SECONDS - rng.randint(0, 30 * 86_400)) * 1000)[:10],
-        **_FORMATS,
-    }.get(fmt or "", plain)
+    make, kind = _string_maker(schema, ctx, name, plain)
+    fits = fits_string
 
     def generate(rng: random.Random, provided: Any) -> Any:
-        return make(rng) if provided is MISSING else provided
+        if provided is not MISSING:
+            return provided
+        value = make(rng)
+        return value if make is plain or fits(schema, value) else plain(rng)
 
+    _KIND[generate] = kind
     return generate
+
+
+def _string_maker(
+    schema: Mapping[str, Any], ctx: _Context, name: str | None, plain: Callable[[random.Random], str]
+) -> tuple[Callable[[random.Random], str], str]:
+    """How to make this string and what kind it is: its format, else what its examples or its name show."""
+    fmt = schema.get("format")
+    makers: dict[str, Callable[[random.Random], str]] = {
+        "uuid": uuid4_from,
+        "date-time": _date_time,
+        "date": lambda rng: _date_time(rng)[:10],
+        "token": token_like,
+        **_FORMATS,
+    }
+    if fmt in makers:
+        return makers[fmt], fmt
+    if fmt is not None:  # a format the mock does not know: a plain value, as any validator accepts
+        return plain, "string"
+    examples = [v for v in ctx.hints.examples_for(name, schema) if isinstance(v, str) and fits_string(schema, v)]
+    if "vocabulary" not in ctx.disabled:
+        words = described_vocabulary(schema)
+        if words and all(fits_string(schema, w) for w in words):
+            return (lambda rng: rng.choice(words)), "string"
+    if "formats" not in ctx.disabled:
+        kinds = {kind_of_example(v) for v in examples}
+        if len(kinds) == 1 and None not in kinds:
+            kind = kinds.pop() or ""
+            if kind == "uri":
+                return url_like(examples[0]), "uri"
+            if kind == "hex":
+                return hex_like(len(examples[0])), "hex"
+            return makers[kind], kind
+        if not examples and name and (family := family_of(name)) and family in ctx.hints.family_kinds:
+            kind = ctx.hints.family_kinds[family]
+            if kind in makers:
+                return makers[kind], kind
+    if examples and "vocabulary" not in ctx.disabled:
+        identifying = (name is not None and family_of(name) == "id") or (name or "").lower().endswith("name")
+        if identifying and len(examples) < 3 and not all(is_region_like(v) for v in examples):
+            return mimic(examples[0]), "string"  # an identifier: shaped like the example, not the example itself
+        return (lambda rng: rng.choice(examples)), "string"
+    return plain, "string"
 
 
 def _name(rng: random.Random) -> str:

@@ -57,7 +57,7 @@ class ApiShell:
         path = raw_request_path(environ)
         query = Request(environ).args.to_dict(flat=True) if environ.get("QUERY_STRING") else {}
         try:
-            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ)))
+            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ), _read_body(environ)))
         except Exception as exc:  # a bug in the mock: its log and the pytest plugin hear of it, the client gets JSON
             self._on_error(environ, exc)
             result = self.mock.error(500, INTERNAL_ERROR)
@@ -76,3 +76,15 @@ class ApiShell:
         if environ.get("REQUEST_METHOD") == "HEAD":
             return ()  # the headers a GET would have, without its body (RFC 9110 9.3.2)
         return body
+
+
+def _read_body(environ: Environ) -> bytes:
+    """The request body, read only when one was sent (a GET without a body costs one lookup)."""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        size = int(length) if length.isdigit() else 0
+        return environ["wsgi.input"].read(size) if size > 0 else b""
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        data: bytes = environ["wsgi.input"].read()
+        return data
+    return b""

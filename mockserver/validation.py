@@ -1,7 +1,8 @@
 """Validate responses and values against the spec with openapi-core: the one place that knows how.
 
 openapi-core matches request URLs against the spec's `servers`; the bundled spec names the real host, so
-validators here are built from a copy whose server is the relative base path (/v1). Build them once:
+validators here are built from a copy whose servers (document, path and operation level) are relative
+paths (/v1, /v1/public). Build them once:
 constructing an `OpenAPI` costs milliseconds.
 """
 
@@ -11,13 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from openapi_core import Config as OpenAPIConfig
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from ._spec import Spec, load_spec
+from ._spec import HTTP_METHODS, Spec, load_spec
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class ResponseValidator:
             if strict
             else OpenAPIConfig()
         )
-        self._openapi = OpenAPI.from_dict(self.spec.relative_server_document(), config=config)
+        self._openapi = OpenAPI.from_dict(relative_servers(self.spec.relative_server_document()), config=config)
 
     def violations(
         self,
@@ -72,6 +74,29 @@ class ResponseValidator:
         except Exception as exc:  # openapi-core raises a family of OpenAPIError subclasses
             return _explain(exc)
         return []
+
+
+def relative_servers(document: dict[str, Any]) -> dict[str, Any]:
+    """Path- and operation-level servers made relative too (a copy), so `/v1/public/...` matches on any host."""
+    paths = document.get("paths") or {}
+    if not any(
+        "servers" in item or any(isinstance(op, Mapping) and "servers" in op for op in item.values())
+        for item in paths.values()
+        if isinstance(item, Mapping)
+    ):
+        return document
+    out = dict(document)
+    out["paths"] = {template: _relative_item(item) for template, item in paths.items()}
+    return out
+
+
+def _relative_item(item: Any) -> Any:
+    if not isinstance(item, Mapping):
+        return item
+    out = {key: _relative_item(value) if key in HTTP_METHODS else value for key, value in item.items()}
+    if isinstance(item.get("servers"), list):
+        out["servers"] = [{"url": urlsplit(str(s.get("url", "/"))).path or "/"} for s in item["servers"]]
+    return out
 
 
 def _explain(exc: BaseException) -> list[Violation]:

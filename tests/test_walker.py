@@ -27,6 +27,7 @@ FUTURE_FIELDS: dict[str, Any] = {
         "either": {"oneOf": [{"type": "string", "format": "email"}, {"type": "integer"}]},
     },
 }
+FUTURE_FIELDS["required"] = list(FUTURE_FIELDS["properties"])  # every field present: each format is checked
 
 
 @given(seed=st.integers(0, 2**32))
@@ -55,3 +56,14 @@ def test_an_object_given_every_field_in_order_still_merges_its_nested_objects() 
     assert set(value["o"]) == set(FUTURE_FIELDS["properties"])
     assert value == generate(rng_for(1), {"o": given["o"], "a": 7})  # same as the general path
     assert given == {"a": 7, "o": {"short": "abcd"}}  # what was given is not changed
+
+
+def test_boolean_schemas_and_tuple_items_do_not_break_the_walker() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"anything": True, "pair": {"type": "array", "items": [{"type": "integer"}]}},
+        "additionalProperties": True,
+    }
+    value = compile_schema(schema)(rng_for(3), MISSING)
+    assert isinstance(value["pair"], list)
+    assert "anything" in value or len(value) == 1
