@@ -52,4 +52,10 @@ OPTIONS = (
         "PIPECAT_CONTRACT_RATE",
         f"Most requests per second to a live URL (default {DEFAULT_RATE:g}).",
     ),
+    Option(
+        "--contract-seed",
+        "PIPECAT_CONTRACT_SEED",
+        "Seed of the generated requests (default: a new one each run); a run prints its seed, and the same "
+        "seed replays it.",
+    ),
 )

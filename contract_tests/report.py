@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import CHECKS, DriftItem, Exchange, Finding, Outcome
+from .checks import AUTH_STATUSES, CHECKS, DriftItem, Exchange, Finding, Outcome
 from .target import Target
 
 # Checks recorded by tests rather than per response, listed after the per-response ones.
@@ -34,12 +34,40 @@ class DriftEntry:
 
 
 @dataclass
+class AuthSeen:
+    """What the answers say about credentials: the valid key refused, bad credentials let through."""
+
+    with_key: int = 0
+    key_refused: Counter[int] = field(default_factory=Counter)  # status -> count
+    without: int = 0
+    let_through: Counter[str] = field(default_factory=Counter)  # credentials label -> 2xx answers
+
+    def see(self, ex: Exchange) -> None:
+        status, credentials = ex.response.status, ex.request.credentials
+        if credentials.valid:
+            self.with_key += 1
+            if status in AUTH_STATUSES:
+                self.key_refused[status] += 1
+        else:
+            self.without += 1
+            if 200 <= status < 300:
+                self.let_through[credentials.label] += 1
+
+    @property
+    def key_always_refused(self) -> bool:
+        return self.with_key > 0 and sum(self.key_refused.values()) == self.with_key
+
+
+@dataclass
 class Recorder:
     """Counts each check once per distinct request (Hypothesis replays while shrinking are not recounted)."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     drift: dict[tuple[str, str], DriftEntry] = field(default_factory=dict)
     compared: Counter[int] = field(default_factory=Counter)  # responses compared for drift, by status
+    messages: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (check, state) -> messages
+    first_failure: dict[str, str] = field(default_factory=dict)  # check -> its first failed request (curl)
+    auth: AuthSeen = field(default_factory=lambda: AuthSeen())
     responses: int = 0
     elapsed_ms: float = 0.0
     _seen: set[tuple[str, str]] = field(default_factory=set)
@@ -50,11 +78,14 @@ class Recorder:
         self._seen.add((check, key))
         if any(f.severity == "fail" for f in outcome):
             state = "failed"
+            self.first_failure.setdefault(check, key)
         elif outcome:
             state = "warned"
         else:
             state = "passed"
         self.counts.setdefault(check, Counter())[state] += 1
+        for finding in outcome:
+            self.messages.setdefault((check, state), Counter())[finding.message] += 1
 
     def record_exchange(
         self, key: str, ex: Exchange, outcomes: Mapping[str, Outcome], drift: list[DriftItem] | None
@@ -64,6 +95,7 @@ class Recorder:
         for check, outcome in outcomes.items():
             self.record(check, outcome, key)
         self._seen.add(("<exchange>", key))
+        self.auth.see(ex)
         self.responses += 1
         self.elapsed_ms += ex.response.elapsed_ms
         if drift is None:
@@ -104,15 +136,38 @@ class Recorder:
             lines.append(f"  {entry.kind:<13} {entry.path:<34} in {where}{example}")
         return lines
 
+    def findings_lines(self, state: str, limit: int = 5) -> list[str]:
+        """Each check that `state` ("failed" or "warned"), with its distinct messages and how often each came."""
+        lines = []
+        for check in self._ordered(c for c, s in self.messages if s == state):
+            messages = self.messages[(check, state)]
+            counts = self.counts[check]
+            lines.append(f"  {check} ({state} {counts[state]} of {sum(counts.values())}):")
+            for message, n in messages.most_common(limit):
+                lines.append(f"    {message}" + (f"  (x{n})" if n > 1 else ""))
+            if len(messages) > limit:
+                lines.append(f"    ... and {len(messages) - limit} other message(s)")
+            if state == "failed" and check in self.first_failure and self.first_failure[check].startswith("curl "):
+                lines.append(f"    first seen: {self.first_failure[check]}")
+        return lines
+
+    @staticmethod
+    def _ordered(checks: Iterable[str]) -> list[str]:
+        order = [name for name, _ in CHECKS] + list(OTHER_CHECKS)
+        return sorted(set(checks), key=lambda c: (order.index(c) if c in order else len(order), c))
+
 
 def failure_message(target: Target, ex: Exchange, findings: Iterable[Finding]) -> str:
+    """The kit's failure block: per finding the check, what was expected and what came; the request; the body."""
     findings = list(findings)
-    lines = ["the contract is broken:"]
-    for f in findings:
-        lines.append(f"  [{f.check}] {f.message}" + (f"\n      expected: {f.expected}" if f.expected else ""))
-    lines.append(f"  request:  {target.curl(ex.request)}  ({ex.request.credentials.label})")
     response = ex.response
+    lines = [f"contract broken: {', '.join(dict.fromkeys(f.check for f in findings))}"]
+    for f in findings:
+        lines.append(f"  check:    {f.check}: {f.message}")
+        if f.expected:
+            lines.append(f"  expected: {f.expected}")
     lines.append(f"  got:      {response.status} {response.content_type or '(no Content-Type)'}")
+    lines.append(f"  request:  {target.curl(ex.request)}  ({ex.request.credentials.label})")
     lines.append(f"  body:     {_body_excerpt(response.body)}")
     text = "\n".join(lines)
     return target.api_key.redact(text) if target.api_key else text

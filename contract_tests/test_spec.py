@@ -40,6 +40,7 @@ def test_every_example_validates_against_its_own_schema(document: dict[str, Any]
     _verdict(contract_recorder, "spec-examples", [f"{where}: {v}" for where, v in example_violations(document)])
 
 
+@pytest.mark.contract_requests(0)
 def test_the_spec_example_keeps_the_hard_invariants(contract: Contract) -> None:
     """The invariants must not be stricter than the spec's own example (which does break the soft ones)."""
     operation = contract.context.operation
