@@ -83,7 +83,7 @@ class RunState:
     def facts(self) -> RunFacts:
         target = self.target
         return RunFacts(
-            target=self.run.describe(),
+            target="\n".join([self.run.describe(), *_warnings(self.run)]),
             replay=self.run.replay,
             strict=self.run.strict,
             has_key=target.has_key if target else self.run.api_key is not None or self.run.target in ("", "mock"),
@@ -165,14 +165,17 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if state is None:
         return []
     run = state.run
-    lines = [run.describe(), f"contract seed: {run.seed} ({run.replay} replays this run's requests)"]
+    return [run.describe(), f"contract seed: {run.seed} ({run.replay} replays this run's requests)", *_warnings(run)]
+
+
+def _warnings(run: RunSettings) -> list[str]:
     base_path = load_spec().base_path
     if run.live_url and base_path and not urlsplit(run.target).path.rstrip("/").endswith(base_path):
-        lines.append(
+        return [
             f"contract warning: {run.target} does not end with {base_path}, the spec's base path; requests go to "
             f"{run.target.rstrip('/')}/agents/... (did you mean {run.target.rstrip('/')}{base_path}?)"
-        )
-    return lines
+        ]
+    return []
 
 
 def _sends(item: pytest.Item) -> int | None:

@@ -136,10 +136,10 @@ class Recorder:
             lines.append(f"  {entry.kind:<13} {entry.path:<34} in {where}{example}")
         return lines
 
-    def findings_lines(self, state: str, limit: int = 5) -> list[str]:
+    def findings_lines(self, state: str, limit: int = 5, leave_out: tuple[str, ...] = ()) -> list[str]:
         """Each check that `state` ("failed" or "warned"), with its distinct messages and how often each came."""
         lines = []
-        for check in self._ordered(c for c, s in self.messages if s == state):
+        for check in self._ordered(c for c, s in self.messages if s == state and c not in leave_out):
             messages = self.messages[(check, state)]
             counts = self.counts[check]
             lines.append(f"  {check} ({state} {counts[state]} of {sum(counts.values())}):")

@@ -37,7 +37,7 @@ def broken(recorder: Recorder, facts: RunFacts) -> bool:
 
 def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
     lines = recorder.summary_lines(facts.strict)
-    warned = recorder.findings_lines("warned")
+    warned = recorder.findings_lines("warned", leave_out=("drift",))  # the drift report above lists its own
     if warned:
         lines += ["warnings:", *warned]
     failed = recorder.findings_lines("failed")
@@ -50,7 +50,8 @@ def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
     if facts.budget_spent:
         lines.append(facts.budget_spent)
         if facts.not_run:
-            shown = ", ".join(facts.not_run[:6]) + (" ..." if len(facts.not_run) > 6 else "")
+            names = [test.rsplit("::", 1)[-1] for test in facts.not_run]
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             lines.append(f"not checked: {len(facts.not_run)} test(s) after it: {shown}")
     lines.append(facts.target)
     lines.append(verdict_line(recorder, facts))

@@ -45,6 +45,9 @@ def pytest_arguments(args: argparse.Namespace, environ: dict[str, str]) -> list[
 
     suite = Path(contract_tests.__file__).resolve().parent
     argv = [str(suite), "-c", str(suite / "pytest-contract.ini"), "--rootdir", str(suite), "-p", "no:cacheprovider"]
+    # Quiet progress: one line of dots, not an installed package's long paths per file; the contract summary
+    # says what the header would (target, seed). A -v among the pytest arguments gives the long form back.
+    argv.append("-q")
     for option in OPTIONS:
         value = getattr(args, option.dest, None)
         if value in (None, False):
