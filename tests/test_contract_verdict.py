@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests._servers import serve_in_thread
 from tests.contract_faults import SELFTEST_KEY
+from tests.contract_faults import app as faulty_app
 from tests.test_contract_kit import SUITE, TARGET  # importing it registers the "contract-selftest" profile
 
 Run = Callable[..., pytest.RunResult]
@@ -119,6 +121,43 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
     assert "contract verdict: NOT CHECKED" in out
     assert "skipped" not in result.outlines[-1]
     assert not _KIT_FRAMES.search(out), out
+
+
+def test_hypothesis_never_shrinks_against_a_target_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every example is one request; a failing one is sent once as found and once more when Hypothesis replays
+    # it for its report. Shrinking would send many more failing ones, each a request to a live API.
+    path = _plugin_test(
+        pytester,
+        "from hypothesis import given, strategies as st\n"
+        "SENT = []\n\n"
+        "@given(n=st.integers(0, 10_000))\n"
+        "def test_fails_above_ten(contract, n):\n"
+        "    exchange = contract.check(session_request('my-agent', '800d444a-e67e-4686-afb3-b0de509cccb3'))\n"
+        "    SENT.append(n)\n"
+        "    if n > 10:\n"
+        "        contract.fail(exchange, Finding('invariants', 'fail', f'n is {n}'))\n\n"
+        "def test_zz_report():\n"
+        "    failing = [n for n in SENT if n > 10]\n"
+        "    print(f'FAILING-SENT {len(failing)} same={len(set(failing)) == 1}')\n",
+    )
+    monkeypatch.setenv("CONTRACT_PLANTED_FAULT", "none")
+    with serve_in_thread(faulty_app) as url:
+        result = run_in_process(
+            pytester,
+            monkeypatch,
+            url + "/v1",
+            "--contract-api-key",
+            SELFTEST_KEY,
+            "--contract-rate",
+            "1000",
+            "-s",
+            *PLUGIN,
+            paths=(path,),
+        )
+    assert "FAILING-SENT 2 same=True" in result.stdout.str(), result.stdout.str()
+    assert "contract broken: invariants" in result.stdout.str()
 
 
 def test_a_failure_is_the_kits_block_with_the_seed_to_replay_and_no_traceback(run_kit: Run) -> None:
