@@ -1,7 +1,7 @@
 """The request plan: a live target's request budget divided across the run's tests before the run starts.
 
 Plain data in, plain data out (no pytest): each test says how many requests one call sends (a fixed test)
-or one example sends (a Hypothesis test); the plan gives every test that fits its minimum, spreads what is
+or one example sends (a Hypothesis test); the plan gives each test its minimum, cheapest first, spreads what is
 left over the Hypothesis tests, and names the tests the budget does not reach.
 """
 
@@ -50,7 +50,7 @@ def make_plan(budget: int, costs: Sequence[Cost], max_examples: int) -> Plan:
     available = budget - PROBE_REQUESTS
     kept: list[Cost] = []
     left_out: list[str] = []
-    for cost in costs:
+    for cost in sorted(costs, key=Cost.minimum):  # the cheapest first: a small budget reaches the most tests
         if cost.minimum() <= available:
             available -= cost.minimum()
             kept.append(cost)
@@ -64,4 +64,5 @@ def make_plan(budget: int, costs: Sequence[Cost], max_examples: int) -> Plan:
     planned = PROBE_REQUESTS + sum((examples[c.test] + 1) * c.requests if c.generated else c.requests for c in kept)
     needed = PROBE_REQUESTS + sum((max_examples + 1) * c.requests if c.generated else c.requests for c in costs)
     reach_all = PROBE_REQUESTS + sum(c.minimum() for c in costs)
-    return Plan(budget, examples, tuple(left_out), needed, reach_all, planned)
+    order = {cost.test: i for i, cost in enumerate(costs)}
+    return Plan(budget, examples, tuple(sorted(left_out, key=order.__getitem__)), needed, reach_all, planned)
