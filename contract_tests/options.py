@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_MAX_REQUESTS = 100
 DEFAULT_RATE = 5.0
+CLI_MARK = "PIPECAT_CONTRACT_VIA_CLI"  # set by `pipecat-mock contract` for the pytest it runs: output says its commands
 
 
 @dataclass(frozen=True)

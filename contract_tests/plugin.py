@@ -253,7 +253,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         report.longrepr = f"not checked to the end: {message}"
     elif kit_failure(excinfo.value) is not None:
-        report.longrepr = failure_text(excinfo.value, f"{state.run.replay} -k {item.name!r}")
+        report.longrepr = failure_text(excinfo.value, state.run.replay_test(item.name))
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from mockserver._secret import Secret
 
-from .options import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, OPTIONS, Option
+from .options import CLI_MARK, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, OPTIONS, Option
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class RunSettings:
     @property
     def replay(self) -> str:
         return f"--contract-seed {self.seed}"
+
+    def replay_test(self, name: str) -> str:
+        """How to replay one test's requests; `pipecat-mock contract` takes pytest's -k after `--`."""
+        select = f"-k {shlex.quote(name)}"
+        if os.environ.get(CLI_MARK) == "1":
+            return f"pipecat-mock contract {self.replay} -- {select}  (with the same target options)"
+        return f"{self.replay} {select}"
 
 
 def settings_from(config: pytest.Config) -> RunSettings:

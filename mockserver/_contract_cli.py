@@ -65,7 +65,9 @@ def run_contract(args: argparse.Namespace) -> int:
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
         raise MockError(f"`pipecat-mock contract` needs pytest and hypothesis ({missing[0]} missing): {INSTALL_HINT}")
-    environ: dict[str, str] = {}
+    from contract_tests.options import CLI_MARK
+
+    environ: dict[str, str] = {CLI_MARK: "1"}
     argv = pytest_arguments(args, environ)
     # A fresh interpreter: this one has imported mockserver and contract_tests already, and pytest can only
     # rewrite the asserts of plugin modules it imports itself.

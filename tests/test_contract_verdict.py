@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from contract_tests.options import CLI_MARK
 from tests._servers import serve_in_thread
 from tests.contract_faults import SELFTEST_KEY
 from tests.contract_faults import app as faulty_app
@@ -168,11 +169,20 @@ def test_a_failure_is_the_kits_block_with_the_seed_to_replay_and_no_traceback(ru
         assert line in out
     assert "  request:  curl -sS -i -H 'Authorization: Bearer ***' http://localhost/v1/agents/" in out
     assert "  body:     {" in out
-    assert "  replay:   --contract-seed 7 -k 'test_generated_requests_with_the_key_keep_the_contract'" in out
+    assert "  replay:   --contract-seed 7 -k test_generated_requests_with_the_key_keep_the_contract\n" in out
     assert "Draw 1 (agent): " in out  # the failing example, as Hypothesis found it
     assert "reproduce_failure" not in out
     assert "Traceback" not in out
     assert not _KIT_FRAMES.search(out), out
+
+
+def test_run_as_pipecat_mock_contract_the_replay_line_is_its_command(
+    run_kit: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CLI_MARK, "1")
+    result = run_kit("server_error", "--contract-api-key", SELFTEST_KEY, "--contract-seed", "7", "-k", "prefer")
+    assert "  replay:   pipecat-mock contract --contract-seed 7 -- -k " in result.stdout.str()
+    assert "-k 'test_every_documented_status_is_reachable_with_prefer_code[200]'" in result.stdout.str()
 
 
 def test_the_same_seed_replays_the_same_requests(run_kit: Run) -> None:
