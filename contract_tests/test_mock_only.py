@@ -15,7 +15,7 @@ from .target import session_request
 
 # Prefer: code=500 asks for a 5xx and code=401 refuses the valid key on purpose: no-5xx and auth do not apply.
 _PREFERRED_CHECKS = ("status", "content-type", "schema", "shape", "drift")
-pytestmark = pytest.mark.contract_needs("mock")
+pytestmark = pytest.mark.contract_needs("mock", "key")  # every request here carries the valid key
 
 
 @pytest.fixture(autouse=True)

@@ -67,7 +67,13 @@ def verdict_line(recorder: Recorder, facts: RunFacts) -> str:
         )
     if facts.budget_spent:
         return "contract verdict: NOT CHECKED: the request budget ran out before the run ended (see above)"
-    unchecked = " as far as checked (some tests were not run, see above)" if facts.not_planned else ""
+    skipped = sum(len(tests) for tests in facts.skips.values())
+    if facts.not_planned or skipped:
+        why = [f"{skipped} test(s) skipped"] if skipped else []
+        why += ["the budget did not reach some tests"] if facts.not_planned else []
+        unchecked = f" as far as checked ({'; '.join(why)}: see above)"
+    else:
+        unchecked = ""
     return f"contract verdict: kept{unchecked}; the run's seed: {facts.replay}"
 
 
