@@ -61,9 +61,6 @@ DEFAULT_REQUESTS = 1
 # Against a target over HTTP each example is a round trip: no shrinking, no replaying of an example database.
 _HTTP_PHASES = (Phase.explicit, Phase.generate)
 
-RUN = RunSettings()  # read by test modules at import; set in pytest_configure
-
-
 @dataclass
 class RunState:
     run: RunSettings
@@ -96,7 +93,6 @@ class RunState:
 
 
 _state_key = pytest.StashKey[RunState]()
-_previous_run_key = pytest.StashKey[RunSettings]()
 _previous_state_key = pytest.StashKey["RunState | None"]()
 _current_state: RunState | None = None  # for pytest_runtest_logreport, which gets no config
 
@@ -113,22 +109,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    global RUN, _current_state
+    global _current_state
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
     _register_profiles()
-    config.stash[_previous_run_key] = RUN
-    RUN = settings_from(config)
+    run = settings_from(config)
     # Runs before Hypothesis' own plugin reads the option: the run's seed is the one in force.
-    config.option.hypothesis_seed = str(RUN.seed)
+    config.option.hypothesis_seed = str(run.seed)
     config.option.contract_api_key = None  # the raw key lives on only inside a Secret
     config.stash[_previous_state_key] = _current_state
-    config.stash[_state_key] = _current_state = RunState(RUN)
+    config.stash[_state_key] = _current_state = RunState(run)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global RUN, _current_state
-    RUN = config.stash.get(_previous_run_key, RUN)
+    global _current_state
     _current_state = config.stash.get(_previous_state_key, None)
     state = config.stash.get(_state_key, None)
     if state is not None and state.target is not None:
