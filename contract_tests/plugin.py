@@ -61,6 +61,7 @@ DEFAULT_REQUESTS = 1
 # Against a target over HTTP each example is a round trip: no shrinking, no replaying of an example database.
 _HTTP_PHASES = (Phase.explicit, Phase.generate)
 
+
 @dataclass
 class RunState:
     run: RunSettings

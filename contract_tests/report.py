@@ -13,6 +13,7 @@ from .target import Target
 
 # Checks recorded by tests rather than per response, listed after the per-response ones.
 OTHER_CHECKS = (
+    "connection",  # a request that got no HTTP answer at all
     "spec-valid",
     "spec-refs",
     "spec-examples",
@@ -39,7 +40,6 @@ class AuthSeen:
 
     with_key: int = 0
     key_refused: Counter[int] = field(default_factory=Counter)  # status -> count
-    without: int = 0
     let_through: Counter[str] = field(default_factory=Counter)  # credentials label -> 2xx answers
 
     def see(self, ex: Exchange) -> None:
@@ -48,10 +48,8 @@ class AuthSeen:
             self.with_key += 1
             if status in AUTH_STATUSES:
                 self.key_refused[status] += 1
-        else:
-            self.without += 1
-            if 200 <= status < 300:
-                self.let_through[credentials.label] += 1
+        elif 200 <= status < 300:
+            self.let_through[credentials.label] += 1
 
     @property
     def key_always_refused(self) -> bool:
@@ -67,7 +65,7 @@ class Recorder:
     compared: Counter[int] = field(default_factory=Counter)  # responses compared for drift, by status
     messages: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (check, state) -> messages
     first_failure: dict[str, str] = field(default_factory=dict)  # check -> its first failed request (curl)
-    auth: AuthSeen = field(default_factory=lambda: AuthSeen())
+    auth: AuthSeen = field(default_factory=AuthSeen)
     responses: int = 0
     elapsed_ms: float = 0.0
     _seen: set[tuple[str, str]] = field(default_factory=set)
@@ -109,9 +107,7 @@ class Recorder:
         return any(c["failed"] for c in self.counts.values())
 
     def summary_lines(self, strict: bool) -> list[str]:
-        names = [name for name, _ in CHECKS] + list(OTHER_CHECKS)
-        names += sorted(set(self.counts) - set(names))
-        rows = [(n, self.counts[n]) for n in names if n in self.counts]
+        rows = [(n, self.counts[n]) for n in self.ordered(self.counts)]
         if not rows:
             return []
         lines = [f"{'check':<18}{'passed':>8}{'failed':>8}{'warned':>8}"]
@@ -139,7 +135,7 @@ class Recorder:
     def findings_lines(self, state: str, limit: int = 5, leave_out: tuple[str, ...] = ()) -> list[str]:
         """Each check that `state` ("failed" or "warned"), with its distinct messages and how often each came."""
         lines = []
-        for check in self._ordered(c for c, s in self.messages if s == state and c not in leave_out):
+        for check in self.ordered(c for c, s in self.messages if s == state and c not in leave_out):
             messages = self.messages[(check, state)]
             counts = self.counts[check]
             lines.append(f"  {check} ({state} {counts[state]} of {sum(counts.values())}):")
@@ -152,7 +148,7 @@ class Recorder:
         return lines
 
     @staticmethod
-    def _ordered(checks: Iterable[str]) -> list[str]:
+    def ordered(checks: Iterable[str]) -> list[str]:
         order = [name for name, _ in CHECKS] + list(OTHER_CHECKS)
         return sorted(set(checks), key=lambda c: (order.index(c) if c in order else len(order), c))
 

@@ -62,7 +62,7 @@ def verdict_line(recorder: Recorder, facts: RunFacts) -> str:
     failed = [check for check, counts in recorder.counts.items() if counts["failed"]]
     if failed:
         return (
-            f"contract verdict: BROKEN: {len(failed)} check(s) failed ({', '.join(Recorder._ordered(failed))}); "
+            f"contract verdict: BROKEN: {len(failed)} check(s) failed ({', '.join(Recorder.ordered(failed))}); "
             f"replay the run with {facts.replay}"
         )
     if facts.budget_spent:
