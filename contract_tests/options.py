@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_MAX_REQUESTS = 100
 DEFAULT_RATE = 5.0
+CLI_MARK = "PIPECAT_CONTRACT_VIA_CLI"  # set by `pipecat-mock contract` for the pytest it runs: output says its commands
 
 
 @dataclass(frozen=True)
@@ -51,5 +52,11 @@ OPTIONS = (
         "--contract-rate",
         "PIPECAT_CONTRACT_RATE",
         f"Most requests per second to a live URL (default {DEFAULT_RATE:g}).",
+    ),
+    Option(
+        "--contract-seed",
+        "PIPECAT_CONTRACT_SEED",
+        "Seed of the generated requests (default: a new one each run); a run prints its seed, and the same "
+        "seed replays it.",
     ),
 )

@@ -1,4 +1,5 @@
-"""The contract kit's pytest plugin: options, the target for the run, the `contract` fixture, the summary.
+"""The contract kit's pytest plugin: options, the target and request plan of the run, the `contract` fixture,
+the failure blocks and the verdict.
 
 Loaded by contract_tests/conftest.py, so `pytest contract_tests` needs no set-up, and by
 `pipecat-mock contract` from an installed wheel.
@@ -7,8 +8,8 @@ Loaded by contract_tests/conftest.py, so `pytest contract_tests` needs no set-up
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,60 +18,84 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
 from mockserver import load_spec
-from mockserver._secret import Secret
-from mockserver.validation import default_validator
 
-from .checks import Context, Exchange, Finding, Outcome, evaluate, response_drift
-from .options import DEFAULT_MAX_REQUESTS, DEFAULT_RATE, OPTIONS, Option
-from .report import Recorder, failure_message
-from .target import BudgetExhausted, HTTPTarget, Request, SpawnedMockTarget, Target, WSGITarget, in_process_mock
+from .contract import MOCK_AGENT, MOCK_SESSION_ID, Contract
+from .failures import BudgetSpent, ContractBroken, TargetError, failure_text, kit_failure
+from .options import OPTIONS
+from .plan import Cost, Plan, make_plan
+from .report import Recorder
+from .run_settings import RunSettings, settings_from
+from .target import Budget, HTTPTarget, SpawnedMockTarget, Target, WSGITarget, in_process_mock
 from .target import load_wsgi as _load_wsgi
+from .verdict import RunFacts, broken, summary
 
 __all__ = [
+    "MOCK_AGENT",
+    "MOCK_SESSION_ID",
+    "Contract",
+    "ContractBroken",
+    "RunSettings",
+    "TargetError",
     "contract",
     "contract_recorder",
     "contract_target",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_report_header",
+    "pytest_runtest_logreport",
+    "pytest_runtest_makereport",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
     "pytest_terminal_summary",
     "pytest_unconfigure",
+    "request_settings",
 ]
 
-MOCK_AGENT = "contract-kit-agent"
-MOCK_SESSION_ID = "3f0c8a52-7d1e-4b8a-9c6f-2e5d4a1b0c9d"
+MARKERS = (
+    "contract_requests(n): requests one call of the test (one example of a Hypothesis test) sends to the target",
+    "contract_needs(*what): 'key', 'mock' or 'session': the test skips without it, so the plan gives it no budget",
+)
+# Without a marker, a test that uses the `contract` fixture is planned at this many requests per call or example.
+DEFAULT_REQUESTS = 1
+# Against a target over HTTP each example is a round trip: no shrinking, no replaying of an example database.
+_HTTP_PHASES = (Phase.explicit, Phase.generate)
 
 
-@dataclass(frozen=True)
-class RunSettings:
-    target: str = ""  # "": the mock in-process
-    api_key: Secret | None = None
-    agent: str | None = None
-    session_id: str | None = None
-    strict: bool = False
-    max_requests: int | None = None  # None: unlimited (our own mock)
-    rate: float | None = None
+@dataclass
+class RunState:
+    run: RunSettings
+    recorder: Recorder = field(default_factory=Recorder)
+    target: Target | None = None
+    plan: Plan | None = None
+    items: list[str] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)
+    skips: dict[str, list[str]] = field(default_factory=dict)
+    budget_spent: str | None = None
 
-    @property
-    def live_url(self) -> bool:
-        return self.target not in ("", "mock") and not self.target.startswith("wsgi:")
+    def get_target(self) -> Target:
+        if self.target is None:
+            self.target = _make_target(self.run)
+        return self.target
 
-    def describe(self) -> str:
-        where = {"": "pipecat-mock in-process (Flask test client)", "mock": "pipecat-mock serve (spawned)"}.get(
-            self.target, self.target
+    def facts(self) -> RunFacts:
+        target = self.target
+        return RunFacts(
+            target="\n".join([self.run.describe(), *_warnings(self.run)]),
+            replay=self.run.replay,
+            strict=self.run.strict,
+            has_key=target.has_key if target else self.run.api_key is not None or self.run.target in ("", "mock"),
+            is_mock=target.is_mock if target else False,
+            skips=self.skips,
+            not_planned=self.plan.line() if self.plan else None,
+            budget_spent=self.budget_spent,
+            not_run=[n for n in self.items if n not in self.reported] if self.budget_spent else (),
         )
-        limits = f"; at most {self.max_requests} requests at {self.rate:g}/s" if self.live_url else ""
-        if self.target in ("", "mock"):
-            key = "; the kit's own API key"
-        else:
-            key = "; API key given" if self.api_key else "; no API key (tests that need one are skipped)"
-        return f"contract target: {where}{key}{'; strict' if self.strict else ''}{limits}"
 
 
-RUN = RunSettings()  # read by test modules at import, through request_settings(); set in pytest_configure
-_settings_key = pytest.StashKey[RunSettings]()
-_recorder_key = pytest.StashKey[Recorder]()
-_previous_run_key = pytest.StashKey[RunSettings]()
+_state_key = pytest.StashKey[RunState]()
+_previous_state_key = pytest.StashKey["RunState | None"]()
+_current_state: RunState | None = None  # for pytest_runtest_logreport, which gets no config
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,78 +108,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(option.flag, metavar=option.metavar, **kwargs)
 
 
-def _value(config: pytest.Config, option: Option) -> str | None:
-    given = config.getoption(option.dest)
-    if given is not None:
-        return str(given) if not option.switch else "1"
-    raw = os.environ.get(option.env, "").strip()
-    return raw or None
-
-
-def settings_from(config: pytest.Config) -> RunSettings:
-    values = {o.dest: _value(config, o) for o in OPTIONS}
-    target = values["contract_target"] or ""
-    agent, session_id = values["contract_agent"], values["contract_session_id"]
-    if (agent is None) != (session_id is None):
-        raise pytest.UsageError(
-            "--contract-agent and --contract-session-id go together (PIPECAT_CONTRACT_AGENT, "
-            "PIPECAT_CONTRACT_SESSION_ID): name the agent and the id of one session you know exists."
-        )
-    strict_raw = (values["contract_strict"] or "0").lower()
-    if strict_raw not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-        raise pytest.UsageError(
-            f"PIPECAT_CONTRACT_STRICT={strict_raw!r} is not valid. Valid values: 1, 0, true, false."
-        )
-    live = target not in ("", "mock") and not target.startswith("wsgi:")
-    if live and not target.startswith(("http://", "https://")):
-        raise pytest.UsageError(
-            f"--contract-target {target!r} is not valid. Valid values: an http(s) base URL with its prefix "
-            "(https://api.pipecat.daily.co/v1), 'mock', or 'wsgi:module:app'."
-        )
-    key = values["contract_api_key"]
-    return RunSettings(
-        target=target,
-        api_key=Secret(key) if key else None,
-        agent=agent,
-        session_id=session_id,
-        strict=strict_raw in ("1", "true", "yes", "on"),
-        max_requests=_number(values["contract_max_requests"], "--contract-max-requests", int, DEFAULT_MAX_REQUESTS)
-        if live or values["contract_max_requests"]
-        else None,
-        rate=_number(values["contract_rate"], "--contract-rate", float, DEFAULT_RATE) if live else None,
-    )
-
-
-def _number(raw: str | None, flag: str, kind: Callable[[str], Any], default: Any) -> Any:
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value <= 0:
-        raise pytest.UsageError(f"{flag} {raw!r} is not valid. Valid values: a number above 0.")
-    return value
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    global RUN
-    if config.getoption("hypothesis_seed", None) is None:
-        import secrets
-
-        config.option.hypothesis_seed = str(secrets.randbelow(2**32))  # printed in the header: a run can replay
+    global _current_state
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
     _register_profiles()
-    config.stash[_previous_run_key] = RUN
-    RUN = settings_from(config)
+    run = settings_from(config)
+    # Runs before Hypothesis' own plugin reads the option: the run's seed is the one in force.
+    config.option.hypothesis_seed = str(run.seed)
     config.option.contract_api_key = None  # the raw key lives on only inside a Secret
-    config.stash[_settings_key] = RUN
-    config.stash[_recorder_key] = Recorder()
+    config.stash[_previous_state_key] = _current_state
+    config.stash[_state_key] = _current_state = RunState(run)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global RUN
-    RUN = config.stash.get(_previous_run_key, RUN)
+    global _current_state
+    _current_state = config.stash.get(_previous_state_key, None)
+    state = config.stash.get(_state_key, None)
+    if state is not None and state.target is not None:
+        state.target.close()
 
 
 def _register_profiles() -> None:
@@ -162,129 +135,157 @@ def _register_profiles() -> None:
     try:
         settings.get_profile("thorough")  # "default" and "ci" are built into Hypothesis
     except InvalidArgument:
-        common: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
+        common: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
         settings.register_profile("default", max_examples=20, **common)
         settings.register_profile("ci", max_examples=60, **common)
         settings.register_profile("thorough", max_examples=2000, **common)
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-def request_settings(share: int = 2) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """For a test that sends requests. Against a live URL: its share of the request budget and no shrinking
-    (each shrink step would be one more request to a production API). Otherwise the profile's settings,
-    read when the test runs (a settings object built here would freeze the profile at import)."""
-    if RUN.max_requests is None:
-        return lambda test: test
-    current = settings.get_profile(settings.get_current_profile_name())
-    examples = max(1, min(current.max_examples, RUN.max_requests // (share * 3)))
-    return settings(max_examples=examples, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+def request_settings(share: int = DEFAULT_REQUESTS) -> pytest.MarkDecorator:
+    """For a test that sends `share` requests per call (per example). The run plans its budget from it."""
+    return pytest.mark.contract_requests(share)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionstart(session: pytest.Session) -> Generator[None]:
+    yield  # the header is out first: the target line says what was asked for
+    state = session.config.stash[_state_key]
+    if state.run.live_url:
+        state.get_target()  # one probe: an unreachable target ends the run here, in one line
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    run = config.stash.get(_settings_key, None)
-    if run is None:
+    state = config.stash.get(_state_key, None)
+    if state is None:
         return []
-    seed = config.getoption("hypothesis_seed", None)
-    lines = [run.describe(), f"contract seed: --hypothesis-seed={seed} replays this run"]
+    run = state.run
+    return [run.describe(), f"contract seed: {run.seed} ({run.replay} replays this run's requests)", *_warnings(run)]
+
+
+def _warnings(run: RunSettings) -> list[str]:
     base_path = load_spec().base_path
     if run.live_url and base_path and not urlsplit(run.target).path.rstrip("/").endswith(base_path):
-        lines.append(
+        return [
             f"contract warning: {run.target} does not end with {base_path}, the spec's base path; requests go to "
             f"{run.target.rstrip('/')}/agents/... (did you mean {run.target.rstrip('/')}{base_path}?)"
-        )
-    return lines
+        ]
+    return []
+
+
+def _sends(item: pytest.Item) -> int | None:
+    """Requests one call (one example) of `item` sends, or None when it does not use the target."""
+    marker = item.get_closest_marker("contract_requests")
+    if marker is not None:
+        return int(marker.args[0])
+    return DEFAULT_REQUESTS if "contract" in getattr(item, "fixturenames", ()) else None
+
+
+def _met(item: pytest.Item, target: Target, run: RunSettings) -> bool:
+    have = {"key": target.has_key, "mock": target.is_mock, "session": bool(run.agent) or target.is_mock}
+    return all(have.get(need, False) for m in item.iter_markers("contract_needs") for need in m.args)
+
+
+def _hypothesis_test(item: pytest.Item) -> Any:
+    test = getattr(item, "obj", None)
+    return test if getattr(test, "is_hypothesis_test", False) else None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    state = config.stash[_state_key]
+    run = state.run
+    for item in items:
+        test = _hypothesis_test(item)
+        if test is None:
+            continue
+        changes: dict[str, Any] = {"print_blob": False}  # no @reproduce_failure advice: the kit's tests are not theirs
+        if _sends(item) and run.over_http:
+            changes.update(phases=_HTTP_PHASES, database=None, report_multiple_bugs=False)
+        test._hypothesis_internal_use_settings = settings(test._hypothesis_internal_use_settings, **changes)
+    if run.max_requests is not None:
+        items[:] = _plan(state, config, items)
+    state.items = [item.nodeid for item in items]
+
+
+def _plan(state: RunState, config: pytest.Config, items: list[pytest.Item]) -> list[pytest.Item]:
+    """Divide the budget across the tests before the run; deselect (and name) the tests it does not reach."""
+    target = state.get_target()
+    assert state.run.max_requests is not None
+    costs, examples_cap = [], 0
+    for item in items:
+        sends = _sends(item)
+        if not sends or not _met(item, target, state.run):
+            continue
+        test = _hypothesis_test(item)
+        if test is not None:
+            examples_cap = max(examples_cap, test._hypothesis_internal_use_settings.max_examples)
+        costs.append(Cost(item.nodeid, sends, generated=test is not None))
+    plan = make_plan(state.run.max_requests, costs, examples_cap or 1)
+    state.plan = plan
+    for item in items:
+        test = _hypothesis_test(item)
+        if item.nodeid in plan.examples and test is not None:
+            current = test._hypothesis_internal_use_settings
+            examples = min(current.max_examples, plan.examples[item.nodeid])
+            test._hypothesis_internal_use_settings = settings(current, max_examples=examples)
+    left_out = [item for item in items if item.nodeid in plan.left_out]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+    return [item for item in items if item.nodeid not in plan.left_out]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    excinfo = call.excinfo
+    if excinfo is None:
+        return report
+    state = item.config.stash[_state_key]
+    if isinstance(excinfo.value, BudgetSpent):
+        message = str(excinfo.value)
+        state.budget_spent = message
+        item.session.shouldfail = message  # the run stops here: every later request would be over budget
+        report.outcome = "failed"
+        report.longrepr = f"not checked to the end: {message}"
+    elif kit_failure(excinfo.value) is not None:
+        report.longrepr = failure_text(excinfo.value, state.run.replay_test(item.name))
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    state = _current_state
+    if state is None:
+        return
+    state.reported.add(report.nodeid)
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        state.skips.setdefault(reason, []).append(report.nodeid.rsplit("::", 1)[-1])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The verdict is the summary's: a failed finding fails the run whatever became of the test that found it."""
+    state = session.config.stash.get(_state_key, None)
+    if state is None:
+        return
+    ok = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
+    if session.exitstatus in ok and broken(state.recorder, state.facts()):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    recorder = config.stash.get(_recorder_key, None)
-    run = config.stash.get(_settings_key, RunSettings())
-    lines = recorder.summary_lines(run.strict) if recorder else []
-    if not lines:
+    state = config.stash.get(_state_key, None)
+    if state is None or not (state.recorder.counts or state.budget_spent or state.plan):
         return
     terminalreporter.write_sep("=", "contract summary")
-    for line in lines:
+    for line in summary(state.recorder, state.facts()):
         terminalreporter.write_line(line)
 
 
-class TargetError(Exception):
-    """The target could not be asked (connection refused, reset, a broken HTTP answer)."""
-
-
-class ContractBroken(AssertionError):
-    """A response broke the contract; the message says which check, which request, what was expected."""
-
-
-class Contract:
-    """What a test uses: send a request to the run's target, check the answer, record and raise."""
-
-    def __init__(self, target: Target, run: RunSettings, recorder: Recorder) -> None:
-        spec = load_spec()
-        self.target = target
-        self.run = run
-        self.recorder = recorder
-        known = (run.agent, run.session_id) if run.agent and run.session_id else None
-        if known is None and target.is_mock:
-            known = (MOCK_AGENT, MOCK_SESSION_ID)
-        self.context = Context(
-            spec, spec.operation("getSession"), default_validator(), strict=run.strict, known_session=known
-        )
-
-    @property
-    def has_key(self) -> bool:
-        return self.target.has_key
-
-    @property
-    def known_session(self) -> tuple[str, str] | None:
-        return self.context.known_session
-
-    def require_key(self) -> None:
-        if not self.has_key:
-            pytest.skip("needs an API key: pass --contract-api-key or set PIPECAT_API_KEY")
-
-    def require_mock(self) -> None:
-        if not self.target.is_mock:
-            pytest.skip("applies to pipecat-mock only; the target is not pipecat-mock")
-
-    def send(self, request: Request) -> Exchange:
-        if request.credentials.valid:
-            self.require_key()
-        try:
-            response = self.target.send(request)
-        except BudgetExhausted as exc:
-            pytest.skip(str(exc))
-        except Exception as exc:
-            # Re-raised without the frames below, whose locals hold the Authorization header (pytest -l shows
-            # locals); the message is redacted in case a library quoted the header.
-            message = f"{self.target.describe()}: {type(exc).__name__}: {exc}"
-            raise TargetError(self.target.api_key.redact(message) if self.target.api_key else message) from None
-        return Exchange(request, response)
-
-    def check(self, request: Request, only: tuple[str, ...] | None = None) -> Exchange:
-        """Send, run every per-response check (or `only` these), record the outcomes, raise on a failure."""
-        ex = self.send(request)
-        outcomes = evaluate(self.context, ex)
-        if only is not None:
-            outcomes = {k: v for k, v in outcomes.items() if k in only}
-        drift = response_drift(self.context, ex) if only is None or "drift" in only else None
-        self.recorder.record_exchange(self.key(ex), ex, outcomes, drift)
-        self.raise_failures(ex, outcomes)
-        return ex
-
-    def key(self, ex: Exchange) -> str:
-        return self.target.curl(ex.request) + " " + ex.request.credentials.label
-
-    def raise_failures(self, ex: Exchange, outcomes: dict[str, Outcome]) -> None:
-        failures = [f for found in outcomes.values() for f in found or () if f.severity == "fail"]
-        if failures:
-            raise ContractBroken(failure_message(self.target, ex, failures))
-
-    def fail(self, ex: Exchange, *findings: Finding) -> None:
-        raise ContractBroken(failure_message(self.target, ex, findings))
-
-
 def _make_target(run: RunSettings) -> Target:
+    budget = Budget(run.max_requests, run.rate)
     if run.target == "":
-        return in_process_mock()
+        return in_process_mock(budget)
     if run.target == "mock":
         return SpawnedMockTarget()
     if run.target.startswith("wsgi:"):
@@ -292,36 +293,34 @@ def _make_target(run: RunSettings) -> Target:
             app = _load_wsgi(run.target[len("wsgi:") :])
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
-        target: Target = WSGITarget(app, run.api_key)
-        return WSGITarget(app, run.api_key, mock=target.looks_like_pipecat_mock())
-    from .target import Budget
-
-    http = HTTPTarget(run.target, run.api_key, Budget(run.max_requests, run.rate))
+        probe = WSGITarget(app, run.api_key)
+        return WSGITarget(app, run.api_key, mock=probe.looks_like_pipecat_mock(), budget=budget)
+    http = HTTPTarget(run.target, run.api_key, budget)
     try:
         is_mock = http.looks_like_pipecat_mock()
     except OSError as exc:
-        pytest.exit(
+        raise pytest.UsageError(
             f"--contract-target {run.target} cannot be reached ({type(exc).__name__}: {exc}). "
-            "Check the URL (with its prefix, e.g. https://api.pipecat.daily.co/v1) and the network.",
-            returncode=pytest.ExitCode.USAGE_ERROR,
-        )
+            "Check the URL (with its prefix, e.g. https://api.pipecat.daily.co/v1) and the network."
+        ) from None
     return HTTPTarget(run.target, run.api_key, http.budget, mock=True) if is_mock else http
 
 
 @pytest.fixture(scope="session")
 def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    target = _make_target(pytestconfig.stash[_settings_key])
+    target = pytestconfig.stash[_state_key].get_target()
     try:
         yield target
     finally:
-        target.close()
+        target.close()  # and again in pytest_unconfigure, for a target built but never used (close is idempotent)
 
 
 @pytest.fixture(scope="session")
 def contract_recorder(pytestconfig: pytest.Config) -> Recorder:
-    return pytestconfig.stash[_recorder_key]
+    return pytestconfig.stash[_state_key].recorder
 
 
 @pytest.fixture(scope="session")
 def contract(contract_target: Target, pytestconfig: pytest.Config, contract_recorder: Recorder) -> Contract:
-    return Contract(contract_target, pytestconfig.stash[_settings_key], contract_recorder)
+    state = pytestconfig.stash[_state_key]
+    return Contract(contract_target, state.run, contract_recorder, state.plan.needed if state.plan else None)

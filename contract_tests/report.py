@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import CHECKS, DriftItem, Exchange, Finding, Outcome
+from .checks import AUTH_STATUSES, CHECKS, DriftItem, Exchange, Finding, Outcome
 from .target import Target
 
 # Checks recorded by tests rather than per response, listed after the per-response ones.
 OTHER_CHECKS = (
+    "connection",  # a request that got no HTTP answer at all
     "spec-valid",
     "spec-refs",
     "spec-examples",
@@ -34,12 +35,37 @@ class DriftEntry:
 
 
 @dataclass
+class AuthSeen:
+    """What the answers say about credentials: the valid key refused, bad credentials let through."""
+
+    with_key: int = 0
+    key_refused: Counter[int] = field(default_factory=Counter)  # status -> count
+    let_through: Counter[str] = field(default_factory=Counter)  # credentials label -> 2xx answers
+
+    def see(self, ex: Exchange) -> None:
+        status, credentials = ex.response.status, ex.request.credentials
+        if credentials.valid:
+            self.with_key += 1
+            if status in AUTH_STATUSES:
+                self.key_refused[status] += 1
+        elif 200 <= status < 300:
+            self.let_through[credentials.label] += 1
+
+    @property
+    def key_always_refused(self) -> bool:
+        return self.with_key > 0 and sum(self.key_refused.values()) == self.with_key
+
+
+@dataclass
 class Recorder:
     """Counts each check once per distinct request (Hypothesis replays while shrinking are not recounted)."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     drift: dict[tuple[str, str], DriftEntry] = field(default_factory=dict)
     compared: Counter[int] = field(default_factory=Counter)  # responses compared for drift, by status
+    messages: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)  # (check, state) -> messages
+    first_failure: dict[str, str] = field(default_factory=dict)  # check -> its first failed request (curl)
+    auth: AuthSeen = field(default_factory=AuthSeen)
     responses: int = 0
     elapsed_ms: float = 0.0
     _seen: set[tuple[str, str]] = field(default_factory=set)
@@ -50,11 +76,14 @@ class Recorder:
         self._seen.add((check, key))
         if any(f.severity == "fail" for f in outcome):
             state = "failed"
+            self.first_failure.setdefault(check, key)
         elif outcome:
             state = "warned"
         else:
             state = "passed"
         self.counts.setdefault(check, Counter())[state] += 1
+        for finding in outcome:
+            self.messages.setdefault((check, state), Counter())[finding.message] += 1
 
     def record_exchange(
         self, key: str, ex: Exchange, outcomes: Mapping[str, Outcome], drift: list[DriftItem] | None
@@ -64,6 +93,7 @@ class Recorder:
         for check, outcome in outcomes.items():
             self.record(check, outcome, key)
         self._seen.add(("<exchange>", key))
+        self.auth.see(ex)
         self.responses += 1
         self.elapsed_ms += ex.response.elapsed_ms
         if drift is None:
@@ -77,9 +107,7 @@ class Recorder:
         return any(c["failed"] for c in self.counts.values())
 
     def summary_lines(self, strict: bool) -> list[str]:
-        names = [name for name, _ in CHECKS] + list(OTHER_CHECKS)
-        names += sorted(set(self.counts) - set(names))
-        rows = [(n, self.counts[n]) for n in names if n in self.counts]
+        rows = [(n, self.counts[n]) for n in self.ordered(self.counts)]
         if not rows:
             return []
         lines = [f"{'check':<18}{'passed':>8}{'failed':>8}{'warned':>8}"]
@@ -104,15 +132,38 @@ class Recorder:
             lines.append(f"  {entry.kind:<13} {entry.path:<34} in {where}{example}")
         return lines
 
+    def findings_lines(self, state: str, limit: int = 5, leave_out: tuple[str, ...] = ()) -> list[str]:
+        """Each check that `state` ("failed" or "warned"), with its distinct messages and how often each came."""
+        lines = []
+        for check in self.ordered(c for c, s in self.messages if s == state and c not in leave_out):
+            messages = self.messages[(check, state)]
+            counts = self.counts[check]
+            lines.append(f"  {check} ({state} {counts[state]} of {sum(counts.values())}):")
+            for message, n in messages.most_common(limit):
+                lines.append(f"    {message}" + (f"  (x{n})" if n > 1 else ""))
+            if len(messages) > limit:
+                lines.append(f"    ... and {len(messages) - limit} other message(s)")
+            if state == "failed" and check in self.first_failure and self.first_failure[check].startswith("curl "):
+                lines.append(f"    first seen: {self.first_failure[check]}")
+        return lines
+
+    @staticmethod
+    def ordered(checks: Iterable[str]) -> list[str]:
+        order = [name for name, _ in CHECKS] + list(OTHER_CHECKS)
+        return sorted(set(checks), key=lambda c: (order.index(c) if c in order else len(order), c))
+
 
 def failure_message(target: Target, ex: Exchange, findings: Iterable[Finding]) -> str:
+    """The kit's failure block: per finding the check, what was expected and what came; the request; the body."""
     findings = list(findings)
-    lines = ["the contract is broken:"]
-    for f in findings:
-        lines.append(f"  [{f.check}] {f.message}" + (f"\n      expected: {f.expected}" if f.expected else ""))
-    lines.append(f"  request:  {target.curl(ex.request)}  ({ex.request.credentials.label})")
     response = ex.response
+    lines = [f"contract broken: {', '.join(dict.fromkeys(f.check for f in findings))}"]
+    for f in findings:
+        lines.append(f"  check:    {f.check}: {f.message}")
+        if f.expected:
+            lines.append(f"  expected: {f.expected}")
     lines.append(f"  got:      {response.status} {response.content_type or '(no Content-Type)'}")
+    lines.append(f"  request:  {target.curl(ex.request)}  ({ex.request.credentials.label})")
     lines.append(f"  body:     {_body_excerpt(response.body)}")
     text = "\n".join(lines)
     return target.api_key.redact(text) if target.api_key else text

@@ -194,8 +194,10 @@ class WSGITarget(Target):
 
     kind = "in-process"
 
-    def __init__(self, app: Any, api_key: Secret | None, base_path: str = "/v1", mock: bool = False) -> None:
-        super().__init__("http://localhost" + base_path, api_key)
+    def __init__(
+        self, app: Any, api_key: Secret | None, base_path: str = "/v1", mock: bool = False, budget: Budget | None = None
+    ) -> None:
+        super().__init__("http://localhost" + base_path, api_key, budget)
         from werkzeug.test import Client
 
         self._client = Client(app)
@@ -347,10 +349,10 @@ def _pipecat_mock_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "mockserver"]
 
 
-def in_process_mock() -> WSGITarget:
+def in_process_mock(budget: Budget | None = None) -> WSGITarget:
     from mockserver import Config, create_app
 
-    return WSGITarget(create_app(Config(access_log=False, api_keys=(KIT_KEY,))), KIT_KEY, mock=True)
+    return WSGITarget(create_app(Config(access_log=False, api_keys=(KIT_KEY,))), KIT_KEY, mock=True, budget=budget)
 
 
 def load_wsgi(reference: str) -> Any:

@@ -15,6 +15,7 @@ from .target import session_request
 
 # Prefer: code=500 asks for a 5xx and code=401 refuses the valid key on purpose: no-5xx and auth do not apply.
 _PREFERRED_CHECKS = ("status", "content-type", "schema", "shape", "drift")
+pytestmark = pytest.mark.contract_needs("mock", "key")  # every request here carries the valid key
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +23,7 @@ def _only_for_the_mock(contract: Contract) -> None:
     contract.require_mock()
 
 
+@pytest.mark.contract_requests(2)
 @given(agent=agent_names, session_id=valid_session_ids)
 def test_the_same_request_twice_gives_the_same_body(contract: Contract, agent: str, session_id: str) -> None:
     first = contract.check(session_request(agent, session_id))
@@ -44,6 +46,7 @@ def test_every_documented_status_is_reachable_with_prefer_code(contract: Contrac
         contract.fail(exchange, *found)
 
 
+@pytest.mark.contract_requests(3)
 def test_different_seeds_give_different_data(contract: Contract) -> None:
     bodies = [
         contract.check(

@@ -1,4 +1,8 @@
-"""3. The target, with fixed and Hypothesis-generated requests; every response goes through every check."""
+"""3. The target, with fixed and Hypothesis-generated requests; every response goes through every check.
+
+Each test sends one request per call (per example) unless marked `contract_requests(n)`; the run plans its
+request budget from that, and from `contract_needs`: a test whose needs are not met skips and costs nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .plugin import Contract, request_settings
+from .plugin import Contract
 from .strategies import agent_names, credentials, session_ids
 from .target import BAD_CREDENTIALS, Credentials, session_request
 
 EXAMPLE_SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"  # the id in the spec's own example
 
 
+@pytest.mark.contract_needs("key")
 def test_a_well_formed_request_keeps_the_contract(contract: Contract) -> None:
     contract.require_key()
     contract.check(session_request("my-agent", EXAMPLE_SESSION_ID))
 
 
+@pytest.mark.contract_needs("key")
 def test_an_invalid_session_id_gets_a_documented_answer(contract: Contract) -> None:
     contract.require_key()
     contract.check(session_request("my-agent", "not-a-session-id"))
@@ -28,25 +34,21 @@ def test_missing_or_bad_credentials_are_refused(contract: Contract, bad: Credent
     contract.check(session_request("my-agent", EXAMPLE_SESSION_ID, bad))
 
 
+@pytest.mark.contract_needs("key", "session")
 def test_the_known_session_answers_200_with_its_own_id(contract: Contract) -> None:
-    if contract.known_session is None:
-        pytest.skip(
-            "needs a session you know exists: pass --contract-agent and --contract-session-id "
-            "(or set PIPECAT_CONTRACT_AGENT and PIPECAT_CONTRACT_SESSION_ID)"
-        )
+    known = contract.require_known_session()
     contract.require_key()
-    exchange = contract.check(session_request(*contract.known_session))
+    exchange = contract.check(session_request(*known))
     assert exchange.response.status == 200  # the known-session check has said why, if not
 
 
-@request_settings()
+@pytest.mark.contract_needs("key")
 @given(data=st.data())
 def test_generated_requests_with_the_key_keep_the_contract(contract: Contract, data: st.DataObject) -> None:
     contract.require_key()
     contract.check(session_request(data.draw(agent_names, "agent"), data.draw(session_ids, "session id")))
 
 
-@request_settings()
 @given(data=st.data())
 def test_generated_requests_without_valid_credentials_are_refused(contract: Contract, data: st.DataObject) -> None:
     request = session_request(

@@ -45,6 +45,9 @@ def pytest_arguments(args: argparse.Namespace, environ: dict[str, str]) -> list[
 
     suite = Path(contract_tests.__file__).resolve().parent
     argv = [str(suite), "-c", str(suite / "pytest-contract.ini"), "--rootdir", str(suite), "-p", "no:cacheprovider"]
+    # Quiet progress: one line of dots, not an installed package's long paths per file; the contract summary
+    # says what the header would (target, seed). A -v among the pytest arguments gives the long form back.
+    argv.append("-q")
     for option in OPTIONS:
         value = getattr(args, option.dest, None)
         if value in (None, False):
@@ -62,7 +65,9 @@ def run_contract(args: argparse.Namespace) -> int:
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
         raise MockError(f"`pipecat-mock contract` needs pytest and hypothesis ({missing[0]} missing): {INSTALL_HINT}")
-    environ: dict[str, str] = {}
+    from contract_tests.options import CLI_MARK
+
+    environ: dict[str, str] = {CLI_MARK: "1"}
     argv = pytest_arguments(args, environ)
     # A fresh interpreter: this one has imported mockserver and contract_tests already, and pytest can only
     # rewrite the asserts of plugin modules it imports itself.
