@@ -21,7 +21,7 @@ from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
 from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
-from ._store import State, Store
+from ._store import LifecycleStore, State, Store
 from ._walker import Generator, compile_schema
 from .errors import ConfigError
 
@@ -63,6 +63,11 @@ class Control:
         self.parser = FixtureParser(spec)
         self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
         self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
+        # The operation whose seeded fill a fixture session gets in lists: getSession's when the spec has it.
+        self._details_op = next(
+            (op for op in spec.operations if op.operation_id == "getSession"),
+            next((op for op in spec.operations if _serves_sessions(op)), None),
+        )
         self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
         self._temp_dir: str | None = None
         private = state_db is None  # a temporary file no other server can know of
@@ -74,6 +79,8 @@ class Control:
         try:
             self.store = Store(state_db, journal_size, self.parser, private=private)
             self.store.replace_all(self.initial)
+            self.lifecycle_store = LifecycleStore(self.store)
+            self.lifecycle_store.clear()
         except sqlite3.Error as exc:
             raise ConfigError(
                 f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
@@ -117,8 +124,15 @@ class Control:
     ) -> None:
         self.store.record(method, path, dict(query), redact(headers), status, stub.id if stub else None)
 
+    def fixture_body(self, seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
+        """A fixture session's full body, as getSession serves it (for the list and the agent's counts)."""
+        op_id = self._details_op.operation_id if self._details_op else "getSession"
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._session_walker(rng_for(seed, "fill", op_id, 200, agent, session_id), provided)
+
     def reset(self) -> None:
         self.store.replace_all(self.initial)
+        self.lifecycle_store.clear()
 
     def close(self) -> None:
         self.store.close()
@@ -149,7 +163,12 @@ def _serves_sessions(op: Operation) -> bool:
     names = {p.name for p in op.parameters if p.location == "path"}
     response = op.responses.get("200")
     media = response.media_type() if response else None
-    return {"agentName", "sessionId"} <= names and media is not None and media.schema_name == "SessionResponse"
+    return (
+        {"agentName", "sessionId"} <= names
+        and op.method == "GET"
+        and media is not None
+        and media.schema_name in ("SessionResponse", "SdkSessionResponse")
+    )
 
 
 def _remove_dir(path: str, owner_pid: int) -> None:

@@ -24,11 +24,13 @@ from ._faults import (
     stub_settings,
 )
 from ._fixture_model import Stub, StubResponse
+from ._lifecycle import HANDLED, SDK_DETAILS, Lifecycle
 from ._negotiate import Negotiation, Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker
 from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
 from ._store import State
+from ._world import World, with_sdk_fields
 from .errors import PreferenceError
 
 JSON = "application/json"
@@ -40,6 +42,7 @@ class MockRequest:
     path: str  # raw and still percent-encoded, without the query string
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""  # the request body (read by the HTTP shell for methods that carry one)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Mock:
         error_rate = config.error_rate or None
         self.global_faults = FaultSettings(config.latency, error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
+        world = World(self.control.fixture_body, only_fixtures=config.only_fixtures)
+        self.lifecycle = Lifecycle(self.control.lifecycle_store, world, self.spec.operations)
 
     def handle(self, request: MockRequest) -> MockResponse:
         """Answer one API request and note it in the journal."""
@@ -100,9 +105,18 @@ class Mock:
         if hit is not None:
             return self._stubbed(request, route, hit, state)
 
+        if route.operation.operation_id in HANDLED:
+            return self._lifecycle(request, route, state)
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None
+        if serves_sessions:  # a session the user started or stopped is given in full, as of the clock
+            params = route.path_params
+            sdk = route.operation.operation_id in SDK_DETAILS
+            live = self.lifecycle.details(
+                self.config.seed, params.get("agentName", ""), params.get("sessionId", ""), sdk
+            )
+            given = given if live is None else live
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:
             problem = "Session not found"
         try:
@@ -132,8 +146,33 @@ class Mock:
     def _body(self, route: RouteMatch, neg: Negotiation, given: Mapping[str, Any] | None) -> Any:
         """A fixture session's body for a 200 when one is given; otherwise the example or generated body."""
         if given is not None and neg.status == 200:
-            return self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            if route.operation.operation_id in SDK_DETAILS and "endState" not in body:
+                body = with_sdk_fields(body, stopped=False)
+            return body
         return self.bodies.body(route.operation, neg, route.path_params)
+
+    def _lifecycle(self, request: MockRequest, route: RouteMatch, state: State) -> MockResponse:
+        """Start, stop, list, agents: the world's answer (a Prefer header for a status or example wins)."""
+        try:
+            prefs = parse_preferences(request.headers.get("prefer"), request.query)
+        except PreferenceError as exc:
+            return self.error(422, str(exc))
+        if prefs.code is not None or prefs.example is not None:
+            neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed)
+            body = self.bodies.body(route.operation, neg, route.path_params)
+            return MockResponse(neg.status, encode(body), media_type=neg.media_type)
+        plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
+        if plan.error:
+            return self.injected_error(route, self.config.seed, plan)
+        query = {k: v for k, v in request.query.items() if not k.startswith("__")}
+        answer = self.lifecycle.answer(
+            route.operation, self.config.seed, route.path_params, query, request.body, state.sessions
+        )
+        if answer.error is not None:
+            return replace(self.error(answer.status, answer.error), faults=plan)
+        body = self.bodies.shaped(route.operation, answer.status, answer.body)
+        return MockResponse(answer.status, encode(body), faults=plan)
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""

@@ -48,7 +48,7 @@ class Router:
     def __init__(self, spec: Spec) -> None:
         by_template: dict[str, dict[str, Operation]] = {}
         for op in spec.operations:
-            by_template.setdefault(spec.base_path + op.path, {})[op.method] = op
+            by_template.setdefault(spec.full_path(op), {})[op.method] = op
         # Literal segments win over parameters, as OpenAPI requires: sort templates with fewer parameters first.
         self._paths = [
             _compile(template, ops)

@@ -65,6 +65,10 @@ class Operation:
     parameters: tuple[Parameter, ...]
     responses: Mapping[str, ResponseSpec]
     security: tuple[Mapping[str, Any], ...]  # requirement objects; empty means no auth
+    # The path part of the operation's own server (operation- or path-level `servers`), e.g. /v1/public;
+    # None: the document's (Spec.base_path).
+    base_path: str | None = None
+    request_schema: Mapping[str, Any] | None = None  # the JSON request body's schema, $refs expanded
 
     @property
     def documented_statuses(self) -> tuple[int, ...]:
@@ -99,7 +103,15 @@ class Spec:
         """A copy whose server is just the base path, so validators accept any host (127.0.0.1 included)."""
         doc = copy.deepcopy(dict(self.document))
         doc["servers"] = [{"url": self.base_path or "/"}]
+        for item in (doc.get("paths") or {}).values():
+            for node in (item, *(item.get(m) for m in HTTP_METHODS)):
+                if isinstance(node, dict) and node.get("servers"):
+                    node["servers"] = [{"url": _server_path(node["servers"]) or "/"}]
         return doc
+
+    def full_path(self, operation: Operation) -> str:
+        """The operation's path template under its server, e.g. /v1/public/{agentName}/start."""
+        return (self.base_path if operation.base_path is None else operation.base_path) + operation.path
 
 
 def bundled_overlay_paths() -> tuple[Path, ...]:
@@ -159,8 +171,7 @@ def _validate_document(path: Path, document: dict[str, Any]) -> None:
 
 
 def _index(path: Path, document: dict[str, Any]) -> Spec:
-    servers = document.get("servers") or [{"url": "/"}]
-    base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
+    base_path = _server_path(document.get("servers") or [{"url": "/"}])
     global_security = tuple(document.get("security") or ())
     operations = []
     for template, item in (document.get("paths") or {}).items():
@@ -170,6 +181,7 @@ def _index(path: Path, document: dict[str, Any]) -> Spec:
             if method not in item:
                 continue
             raw = item[method]
+            servers = raw.get("servers") or item.get("servers")
             own_params = resolve_refs(document, raw.get("parameters", []))
             params = {(p["name"], p["in"]): p for p in [*shared_params, *own_params]}
             operations.append(
@@ -183,10 +195,26 @@ def _index(path: Path, document: dict[str, Any]) -> Spec:
                     ),
                     responses={str(s): _response(document, str(s), r) for s, r in raw.get("responses", {}).items()},
                     security=tuple(raw["security"]) if "security" in raw else global_security,
+                    base_path=_server_path(servers) if servers else None,
+                    request_schema=_request_schema(document, raw.get("requestBody")),
                 )
             )
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     return Spec(path, document, base_path, tuple(operations), resolve_refs(document, schemes))
+
+
+def _request_schema(document: Mapping[str, Any], body: Any) -> Mapping[str, Any] | None:
+    if not isinstance(body, Mapping):
+        return None
+    body = _follow(document, body["$ref"]) if "$ref" in body else body
+    media = (body.get("content") or {}).get("application/json") or {}
+    schema = media.get("schema")
+    return resolve_refs(document, schema) if isinstance(schema, Mapping) else None
+
+
+def _server_path(servers: list[Mapping[str, Any]]) -> str:
+    """The path part of the first server's URL, without a trailing slash (OpenAPI: servers[0] is the default)."""
+    return urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/")
 
 
 def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) -> ResponseSpec:

@@ -57,15 +57,16 @@ class ApiShell:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = raw_request_path(environ)
         query = Request(environ).args.to_dict(flat=True) if environ.get("QUERY_STRING") else {}
+        body = _request_body(environ) if method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
-            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ)))
+            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ), body))
         except Exception as exc:  # a bug in the mock: its log and the pytest plugin hear of it, the client gets JSON
             self._on_error(environ, exc)
             result = self.mock.error(500, INTERNAL_ERROR)
-        body: Iterable[bytes] = (result.body,)
+        answer: Iterable[bytes] = (result.body,)
         length: int | None = len(result.body)
         if not result.faults.is_noop:
-            body, length = faulty_stream(result.faults, environ, result.body)
+            answer, length = faulty_stream(result.faults, environ, result.body)
         headers = [*result.headers, ("Content-Type", result.media_type)]
         if length is not None:  # None: sent chunked, each part as it comes
             headers.append(("Content-Length", str(length)))
@@ -76,4 +77,19 @@ class ApiShell:
             _access_log.record(method, path, status, (time.perf_counter() - started) * 1000, suffix)
         if environ.get("REQUEST_METHOD") == "HEAD":
             return ()  # the headers a GET would have, without its body (RFC 9110 9.3.2)
-        return body
+        return answer
+
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # more than any documented request body: the pipeline refuses what is over
+
+
+def _request_body(environ: Environ) -> bytes:
+    """The request's body, read up to one byte past MAX_BODY_BYTES (so the pipeline sees it is too large)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return b""
+    stream = environ.get("wsgi.input")
+    return stream.read(min(length, MAX_BODY_BYTES + 1)) if stream is not None else b""
