@@ -17,6 +17,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ._fixture_parse import Report
+from ._lifecycle_admin import ENDPOINTS as LIFECYCLE_ENDPOINTS
+from ._lifecycle_admin import add_lifecycle_routes
 from ._pipeline import Mock
 from ._routing import ADMIN_PREFIX, raw_request_path
 from .errors import Problem, suggest
@@ -31,6 +33,7 @@ ENDPOINTS = (
     "GET|DELETE /__admin/stubs/{id}",
     "GET|DELETE /__admin/requests  (GET filters: path, path_prefix, status, method, limit)",
     "POST /__admin/reset",
+    *LIFECYCLE_ENDPOINTS,
 )
 
 
@@ -217,6 +220,8 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         control.reset()
         mock.requests.reset()  # fault decisions restart at request 0: each test sees the same faults
         return jsonify(status="reset", sessions=len(control.initial.sessions), stubs=len(control.initial.stubs))
+
+    add_lifecycle_routes(admin, control.lifecycle_store)
 
     # Anything else under the prefix is an admin 404, never an API request (and never journaled).
     @admin.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])

@@ -19,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from ._app import create_app
 from ._config import Config
-from .admin_client import AdminClient, JournalEntry
+from .admin_client import AdminClient, Clock, JournalEntry
 
 __all__ = ["PipecatMock", "PipecatMockServer"]
 
@@ -70,6 +70,7 @@ class PipecatMock:
         self.url = server.url  # where the mock listens
         self.api_url = server.url + server.app.extensions["pipecat_mock"].spec.base_path  # e.g. .../v1
         self.admin = admin
+        self.clock = Clock(admin)  # freeze / advance the time every session lives in
 
     @property
     def headers(self) -> dict[str, str]:
@@ -97,6 +98,14 @@ class PipecatMock:
     ) -> list[JournalEntry]:
         """What the code under test called, newest first."""
         return self.admin.requests(path=path, status=status, method=method, path_prefix=path_prefix)
+
+    def start_session(self, agent_name: str, **start_request: Any) -> str:
+        """Start a session as an app does (POST /v1/public/{agent}/start); returns its id."""
+        return str(self.admin.start_session(agent_name, self.token, **start_request)["sessionId"])
+
+    def stop_session(self, agent_name: str, session_id: str) -> dict[str, Any]:
+        """Stop a running session (DELETE .../sessions/{id}); the StopResponse."""
+        return self.admin.stop_session(agent_name, session_id, self.token)
 
     def reset(self) -> None:
         self.admin.reset()
