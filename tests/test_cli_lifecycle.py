@@ -66,7 +66,9 @@ def test_start_list_details_stop_status_list(server: Running, tmp_path: Path) ->
 
     details = out(cli(server, tmp_path, "agent", "sessions", AGENT, "--id", session_id))
     assert details["sessionId"] == session_id
-    assert details["endedAt"] is None and details["completionStatus"] is None and details["endState"] is None
+    assert details["endedAt"] is None
+    assert details["completionStatus"] is None
+    assert details["endState"] is None
 
     status = out(cli(server, tmp_path, "agent", "status", AGENT))
     assert status["ready"] is True
@@ -83,12 +85,14 @@ def test_start_list_details_stop_status_list(server: Running, tmp_path: Path) ->
     assert "stopped successfully" in stopped.stdout
 
     ended = out(cli(server, tmp_path, "agent", "sessions", AGENT, "--id", session_id))
-    assert ended["endedAt"] is not None and ended["endState"] == "terminated"
+    assert ended["endedAt"] is not None
+    assert ended["endState"] == "terminated"
     assert ended["events"][0]["eventCode"] == "SESSION_START_INITIATED"
     assert ended["events"][-1]["eventTs"] == ended["endedAt"]
     shown = cli(server, tmp_path, "agent", "sessions", AGENT, "--id", session_id, json_output=False)
     assert shown.returncode == 0, shown.stderr
-    assert "Lifecycle" in shown.stdout and "Terminated" in shown.stdout
+    assert "Lifecycle" in shown.stdout
+    assert "Terminated" in shown.stdout
 
     after = out(cli(server, tmp_path, "agent", "status", AGENT))
     assert after["activeSessionCount"] == status["activeSessionCount"] - 1
@@ -103,7 +107,8 @@ def test_both_workers_see_one_world(server: Running) -> None:
     # Many connections: gunicorn spreads them over both workers; every one sees the started session.
     for _ in range(12):
         with requests.Session() as fresh:
-            listed = fresh.get(f"{server.url}/v1/agents/two-workers/sessions?status=active", headers=headers, timeout=10)
+            url = f"{server.url}/v1/agents/two-workers/sessions?status=active"
+            listed = fresh.get(url, headers=headers, timeout=10)
             assert session_id in [s["sessionId"] for s in listed.json()["sessions"]]
     stop = requests.delete(f"{server.url}/v1/agents/two-workers/sessions/{session_id}", headers=headers, timeout=10)
     assert stop.json() == {"status": "terminated", "session_id": session_id}
@@ -112,7 +117,8 @@ def test_both_workers_see_one_world(server: Running) -> None:
             body = fresh.get(f"{server.url}/v1/agents/two-workers/sessions/{session_id}", headers=headers, timeout=10)
             assert body.json()["endedAt"] is not None
     again = requests.delete(f"{server.url}/v1/agents/two-workers/sessions/{session_id}", headers=headers, timeout=10)
-    assert again.status_code == 404 and "cannot be stopped again" in again.json()["error"]
+    assert again.status_code == 404
+    assert "cannot be stopped again" in again.json()["error"]
     assert requests.post(f"{server.url}/__admin/reset", timeout=10).status_code == 200
     forgotten = requests.get(f"{server.url}/v1/agents/two-workers/sessions?status=active", headers=headers, timeout=10)
     assert session_id not in [s["sessionId"] for s in forgotten.json()["sessions"]]
