@@ -101,12 +101,12 @@ class Mock:
             return self.error(401, auth.message, ("WWW-Authenticate", auth.challenge))
 
         state = self.control.state()
+        if route.operation.operation_id in HANDLED:  # stubs (which name no operation) keep to session details
+            return self._lifecycle(request, route, state)
         hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
         if hit is not None:
             return self._stubbed(request, route, hit, state)
 
-        if route.operation.operation_id in HANDLED:
-            return self._lifecycle(request, route, state)
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None

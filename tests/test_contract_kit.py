@@ -27,7 +27,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "wrong_type": ({"schema"}, set()),
     "bad_date_time": ({"schema"}, set()),
     "wrong_content_type": ({"content-type"}, set()),
-    "error_shape": ({"shape"}, set()),
+    "error_shape": ({"shape"}, {"schema"}),  # ErrorResponse requires error and code
     "auth_ignored": ({"auth"}, set()),
     "session_mismatch": ({"invariants"}, {"known-session"}),
     "percentiles": ({"invariants"}, set()),
