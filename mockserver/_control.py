@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._consistency import fitted_base
 from ._fixture_files import load_fixtures
 from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
@@ -156,7 +157,7 @@ def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any
         base = session_values(variant, agent, session_id)
         org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
         base.update(organizationId=org, serviceId=service, deploymentId=deployment)
-    return base
+    return fitted_base(seed, agent, session_id, given, base)  # times and metrics around the given times
 
 
 def _serves_sessions(op: Operation) -> bool:
