@@ -110,7 +110,10 @@ class Mock:
         problem = self.params.problem(route.operation, route.path_params)
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None
-        if serves_sessions:  # a session the user started or stopped is given in full, as of the clock
+        # A session the user started or stopped is given in full, as of the clock. The lifecycle's last read
+        # shares the state's generation counter: when it is current and holds no session, there is none to ask.
+        known = self.control.lifecycle_store.last
+        if serves_sessions and (known.rows or known.generation != state.generation):
             params = route.path_params
             sdk = route.operation.operation_id in SDK_DETAILS
             live = self.lifecycle.details(

@@ -368,7 +368,7 @@ class LifecycleStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._state = LifecycleState(-1)
+        self.last = LifecycleState(-1)  # the state as last read; its generation says how current it is
         self._made_for_pid = -1
 
     @contextmanager
@@ -386,8 +386,8 @@ class LifecycleStore:
     def state(self) -> LifecycleState:
         """Re-read only when some admin or lifecycle write changed the file (one shared counter otherwise)."""
         seen = self._store._changes_seen
-        if seen is not None and seen.value == self._state.generation:
-            return self._state
+        if seen is not None and seen.value == self.last.generation:
+            return self.last
         self._ensure_tables()
         with self._store._locked() as db:
             generation = (
@@ -395,8 +395,8 @@ class LifecycleStore:
                 if seen is not None
                 else db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
             )
-            if generation == self._state.generation:
-                return self._state
+            if generation == self.last.generation:
+                return self.last
             rows = {
                 (a, s): LifecycleRow(a, s, q, c, p, json.loads(i))
                 for a, s, q, c, p, i in db.execute(
@@ -406,8 +406,8 @@ class LifecycleStore:
             ready = {a: bool(r) for a, r in db.execute("SELECT agent, ready FROM lifecycle_agents")}
             clock = db.execute("SELECT frozen_ms, offset_ms FROM lifecycle_clock WHERE id = 0").fetchone()
         frozen, offset = clock if clock else (None, 0)
-        self._state = LifecycleState(generation, rows, ready, frozen, offset)
-        return self._state
+        self.last = LifecycleState(generation, rows, ready, frozen, offset)
+        return self.last
 
     def start(self, agent: str, session_id_for: Any, created_ms: int, info: Mapping[str, Any]) -> LifecycleRow:
         """Adds the agent's next started session; `session_id_for(seq)` names it (atomic across workers)."""
