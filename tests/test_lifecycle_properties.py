@@ -71,3 +71,39 @@ def test_the_filters_partition_the_history(seed: int, agent: str) -> None:
     assert total(startType="cold") + total(startType="warm") <= total()
     active = client.get(f"/v1/agents/{agent}", headers=AUTH).json["activeSessionCount"]
     assert active == total(status="active")
+
+
+@given(
+    seed=st.integers(0, 3),
+    agent=agents,
+    starts=st.integers(1, 4),
+    stops=st.integers(0, 4),
+    query=filters,
+    offset=st.integers(0, 5),
+)
+def test_started_and_stopped_sessions_agree_between_list_and_details(
+    seed: int, agent: str, starts: int, stops: int, query: dict[str, Any], offset: int
+) -> None:
+    client = create_app(Config(access_log=False, seed=seed)).test_client()
+    client.put("/__admin/clock", json={"freeze": 1_790_000_000})
+    started = [client.post(f"/v1/public/{agent}/start", json={}, headers=AUTH).json["sessionId"] for _ in range(starts)]
+    client.put("/__admin/clock", json={"advance": 40})
+    for session_id in started[:stops]:
+        assert client.delete(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).status_code == 200
+    everything = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "limit": 100}, headers=AUTH).json
+    page = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "offset": offset}, headers=AUTH).json
+    assert page["sessions"] == everything["sessions"][offset : offset + 10]
+    listed = {s["sessionId"]: s for s in everything["sessions"]}
+    for session_id in started:
+        body = client.get(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).json
+        stopped = session_id in started[:stops]
+        assert (body["endedAt"] is not None) == stopped
+        if session_id in listed:
+            assert {k: body[k] for k in _LIST_ITEM_FIELDS} == listed[session_id]
+        elif query.get("status") in (None, "all") and not query.get("startTimeMin") and not query.get("startTimeMax"):
+            assert query.get("startType") not in (None, "all")  # only a start-type filter can leave it out
+    active = client.get(f"/v1/agents/{agent}", headers=AUTH).json["activeSessionCount"]
+    all_active = client.get(
+        f"/v1/agents/{agent}/sessions", query_string={"status": "active", "limit": 100}, headers=AUTH
+    )
+    assert active == all_active.json["total_count"]
