@@ -122,3 +122,38 @@ def test_both_workers_see_one_world(server: Running) -> None:
     assert requests.post(f"{server.url}/__admin/reset", timeout=10).status_code == 200
     forgotten = requests.get(f"{server.url}/v1/agents/two-workers/sessions?status=active", headers=headers, timeout=10)
     assert session_id not in [s["sessionId"] for s in forgotten.json()["sessions"]]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_world_survives_its_workers_being_killed() -> None:
+    import signal
+    import time
+
+    args = ["serve", "--port", "0", "--workers", "2", "--threads", "1", "--seed", "5", "--quiet"]
+    with run_cli(args) as running:
+        headers = {"Authorization": "Bearer t"}
+        started = requests.post(f"{running.url}/v1/public/survivor/start", json={}, headers=headers, timeout=10)
+        session_id = started.json()["sessionId"]
+        deadline = time.monotonic() + 60
+        while len(workers := _children(running.proc.pid)) < 2:  # both booted
+            assert time.monotonic() < deadline, "gunicorn did not start its two workers"
+            time.sleep(0.2)
+        for pid in workers:  # the server's own workers, by id; gunicorn starts new ones
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while set(_children(running.proc.pid)) & set(workers) or len(_children(running.proc.pid)) < 2:
+            assert time.monotonic() < deadline, "gunicorn did not replace its workers"
+            time.sleep(0.2)
+        listed = requests.get(f"{running.url}/v1/agents/survivor/sessions?status=active", headers=headers, timeout=10)
+        assert session_id in [s["sessionId"] for s in listed.json()["sessions"]]
