@@ -16,7 +16,7 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from ._session import rng_for
+from ._session import parse_iso_ms, rng_for
 from ._spec import Operation
 from ._store import LifecycleState, LifecycleStore
 from ._walker import uuid4_from
@@ -172,7 +172,7 @@ class Lifecycle:
                     "it cannot be stopped again.",
                     404,
                 )
-            self.store.stop(agent, session_id, row.created_ms, now, {})
+            self.store.stop(agent, session_id, row.created_ms, max(now, row.created_ms), {})  # a clock set back
             return Answer(200, {"status": "terminated", "session_id": session_id})
         given = fixtures.get((agent, session_id))
         if given is None and self.world.only_fixtures:
@@ -182,7 +182,8 @@ class Lifecycle:
             return bad(
                 f"Session {session_id} of agent {agent!r} ended at {current['endedAt']}; it cannot be stopped.", 404
             )
-        if not self.store.stop(agent, session_id, 0, now, {"base": current}):
+        last_change = parse_iso_ms(str(current.get("updatedAt"))) or now
+        if not self.store.stop(agent, session_id, 0, max(now, last_change), {"base": current}):
             return bad(f"Session {session_id} of agent {agent!r} was already stopped.", 404)
         return Answer(200, {"status": "terminated", "session_id": session_id})
 

@@ -56,7 +56,7 @@ def live_session(seed: int, row: LifecycleRow, now_ms: int) -> dict[str, Any]:
     bot = values["botStartSeconds"] or 0
     natural_end = row.created_ms + (bot + drawn_lifetime_seconds(seed, row.agent, row.session_id)) * 1000
     end = min(x for x in (row.stopped_ms, natural_end) if x is not None)
-    if end > now_ms:
+    if end > now_ms and row.stopped_ms is None:  # a stopped one stays ended, even under a clock set back
         return values
     status = STOPPED_STATUS if row.stopped_ms is not None and row.stopped_ms <= natural_end else COMPLETED_BY_ITSELF
     return session_values_between(seed, row.agent, row.session_id, row.created_ms, end, now_ms, status)

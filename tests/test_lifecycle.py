@@ -235,3 +235,13 @@ def test_the_sdks_session_start_works(live_url: str, monkeypatch: pytest.MonkeyP
     assert set(result) == {"sessionId", "dailyRoom", "dailyToken"}
     body = requests.get(f"{live_url}/v1/agents/{AGENT}/sessions/{result['sessionId']}", headers=AUTH, timeout=5)
     assert body.json()["endedAt"] is None
+
+
+def test_a_stop_under_a_clock_set_back_never_ends_a_session_before_it_began(client: FlaskClient) -> None:
+    running = listing(client, status="active")["sessions"][0]  # a generated session, running at its own time
+    started = start(client)
+    client.put("/__admin/clock", json={"freeze": "2020-01-01T00:00:00Z"})
+    for session_id in (running["sessionId"], started):
+        assert client.delete(f"/v1/agents/{AGENT}/sessions/{session_id}", headers=AUTH).status_code == 200
+        body = details(client, session_id)
+        assert body["createdAt"] <= body["updatedAt"] <= body["endedAt"]
