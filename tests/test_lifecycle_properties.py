@@ -87,7 +87,7 @@ def test_started_and_stopped_sessions_agree_between_list_and_details(
     client = create_app(Config(access_log=False, seed=seed)).test_client()
     client.put("/__admin/clock", json={"freeze": 1_790_000_000})
     started = [client.post(f"/v1/public/{agent}/start", json={}, headers=AUTH).json["sessionId"] for _ in range(starts)]
-    client.put("/__admin/clock", json={"advance": 40})
+    client.put("/__admin/clock", json={"advance": 20})  # under the shortest drawn lifetime (30 s)
     for session_id in started[:stops]:
         assert client.delete(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).status_code == 200
     everything = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "limit": 100}, headers=AUTH).json
