@@ -49,6 +49,13 @@ OPTIONS = (
         f"Most requests sent to a live URL in one run (default {DEFAULT_MAX_REQUESTS}).",
     ),
     Option(
+        "--contract-allow-writes",
+        "PIPECAT_CONTRACT_ALLOW_WRITES",
+        "Against a live URL, also start and stop sessions (test_lifecycle.py); every session started is "
+        "stopped again. Off by default: the kit then never sends a writing call to a real API.",
+        True,
+    ),
+    Option(
         "--contract-rate",
         "PIPECAT_CONTRACT_RATE",
         f"Most requests per second to a live URL (default {DEFAULT_RATE:g}).",

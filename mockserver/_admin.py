@@ -19,6 +19,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ._admin_guard import AdminGuard
+from ._clock import ENDPOINTS as LIFECYCLE_ENDPOINTS
+from ._clock import clock_plain, clock_setting, object_body, readiness
 from ._coverage import coverage_report
 from ._fixture_parse import Report
 from ._limits import MAX_ADMIN_BODY, cut_message, parse_json
@@ -42,6 +44,7 @@ ENDPOINTS = (
     "GET /__admin/requests/unmatched",
     "GET|DELETE /__admin/coverage",
     "POST /__admin/reset",
+    *LIFECYCLE_ENDPOINTS,
 )
 
 
@@ -316,6 +319,32 @@ def admin_blueprint(mock: Mock) -> Blueprint:
         control.reset()
         mock.requests.reset()  # fault decisions restart at request 0: each test sees the same faults
         return jsonify(status="reset", sessions=len(control.initial.sessions), stubs=len(control.initial.stubs))
+
+    # --- the session lifecycle: the clock and agents' readiness (logic in _clock.py) ---------------
+
+    lifecycle = control.lifecycle_store
+
+    @admin.get("/clock")
+    def get_clock() -> ResponseReturnValue:
+        return jsonify(clock_plain(lifecycle))
+
+    @admin.put("/clock")
+    def put_clock() -> ResponseReturnValue:
+        body = object_body(request.get_data(cache=False))
+        setting = body if isinstance(body, str) else clock_setting(body, lifecycle.state())
+        if isinstance(setting, str):
+            return _error(400, setting)
+        lifecycle.set_clock(*setting)
+        return jsonify(clock_plain(lifecycle))
+
+    @admin.put("/agents/<agent>")
+    def put_agent(agent: str) -> ResponseReturnValue:
+        body = object_body(request.get_data(cache=False))
+        ready = body if isinstance(body, str) else readiness(body)
+        if isinstance(ready, str):
+            return _error(400, ready)
+        lifecycle.set_ready(agent, ready)
+        return jsonify({"name": agent, "ready": ready})
 
     # Anything else under the prefix is an admin 404, never an API request (and never journaled).
     @admin.route("/", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])

@@ -9,7 +9,7 @@ from ._echo import BodyGenerator, message_fields
 from ._json import dumps
 from ._negotiate import Negotiation
 from ._realism import Hints
-from ._session import error_message, lazy_rng_for, session_values
+from ._session import end_state, error_message, lazy_rng_for, lifecycle_events, session_values
 from ._spec import MediaType, Operation, Spec
 from ._walker import MISSING, compile_schema
 
@@ -25,7 +25,17 @@ def _error(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Map
     return {"error": error_message(neg.status, neg.reason, media.examples.get("default")), "code": str(neg.status)}
 
 
-PROVIDERS: dict[str, Provider] = {"SessionResponse": _session, "ErrorResponse": _error}
+def _sdk_session(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Mapping[str, Any]:
+    """The SDK's path also gets what the real service sends beyond the spec (declared by the overlay)."""
+    values = _session(neg, params, media)
+    return {**values, "endState": end_state(values), "events": lifecycle_events(values)}
+
+
+PROVIDERS: dict[str, Provider] = {
+    "SessionResponse": _session,
+    "SdkSessionResponse": _sdk_session,
+    "ErrorResponse": _error,
+}
 
 
 def encode(value: Any) -> bytes:
@@ -70,9 +80,37 @@ class BodyFactory:
         rng = lazy_rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values())
         return walker(rng, provided, params, query)
 
+    def shaped(self, operation: Operation, status: int, values: Any) -> Any:
+        """`values` as the operation's response schema declares them: undeclared fields dropped, none added."""
+        response = operation.responses.get(str(status))
+        media = response.media_type() if response else None
+        return project(media.schema, values) if media is not None and media.schema else values
+
     def error(self, status: int, message: str) -> Any:
         """An ErrorResponse-shaped body for statuses the mock answers itself (401, 404, 405, 422)."""
         values = {"error": message, "code": str(status)}
         if self._error_walker is None:
             return values
         return self._error_walker(lazy_rng_for("error", status, message), values)
+
+
+def project(schema: Mapping[str, Any], value: Any) -> Any:
+    """`value` with every object key its schema does not declare removed (a schema without properties keeps all),
+    and an optional field left out where it is null and its schema admits no null (a spec that says less than
+    the service sends: an active session's `endedAt`)."""
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [project(schema["items"], v) for v in value]
+    properties = schema.get("properties")
+    if isinstance(value, Mapping) and isinstance(properties, Mapping):
+        required = set(schema.get("required") or ())
+        return {
+            k: project(properties[k], v)
+            for k, v in value.items()
+            if k in properties and (v is not None or k in required or _admits_null(properties[k]))
+        }
+    return value
+
+
+def _admits_null(schema: Mapping[str, Any]) -> bool:
+    kind = schema.get("type")
+    return bool(schema.get("nullable")) or (isinstance(kind, list) and "null" in kind) or "type" not in schema

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._consistency import fitted_base
 from ._fixture_files import load_fixtures
 from ._fixture_model import FixtureSet, Stub, StubResponse
 from ._fixture_parse import FixtureParser
 from ._redact import redact as redact_headers
 from ._session import agent_ids, rng_for, session_values
 from ._spec import Operation, Spec
-from ._store import State, Store
+from ._store import LifecycleStore, State, Store
 from ._walker import Generator, compile_schema
 from .errors import ConfigError
 
@@ -60,6 +61,11 @@ class Control:
         self.parser = FixtureParser(spec)
         self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
         self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
+        # The operation whose seeded fill a fixture session gets in lists: getSession's when the spec has it.
+        self._details_op = next(
+            (op for op in spec.operations if op.operation_id == "getSession"),
+            next((op for op in spec.operations if _serves_sessions(op)), None),
+        )
         self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
         self._temp_dir: str | None = None
         private = state_db is None  # a temporary file no other server can know of
@@ -72,6 +78,7 @@ class Control:
             operations = [op.operation_id for op in spec.operations]
             self.store = Store(state_db, journal_size, self.parser, private=private, operations=operations)
             self.store.start(self.initial)  # a shared --state-db keeps what other servers put there
+            self.lifecycle_store = LifecycleStore(self.store)
         except sqlite3.Error as exc:
             raise ConfigError(
                 f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
@@ -118,8 +125,15 @@ class Control:
         journaled = redact(headers, self.redacted_names)
         self.store.record(method, path, dict(query), journaled, status, stub.id if stub else None, operation, source)
 
+    def fixture_body(self, seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
+        """A fixture session's full body, as getSession serves it (for the list and the agent's counts)."""
+        op_id = self._details_op.operation_id if self._details_op else "getSession"
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._session_walker(rng_for(seed, "fill", op_id, 200, agent, session_id), provided)
+
     def reset(self) -> None:
         self.store.replace_all(self.initial)
+        self.lifecycle_store.clear()
 
     def close(self) -> None:
         self.store.close()
@@ -144,14 +158,19 @@ def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any
         base = session_values(variant, agent, session_id)
         org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
         base.update(organizationId=org, serviceId=service, deploymentId=deployment)
-    return base
+    return fitted_base(seed, agent, session_id, given, base)  # times and metrics around the given times
 
 
 def _serves_sessions(op: Operation) -> bool:
     names = {p.name for p in op.parameters if p.location == "path"}
     response = op.responses.get("200")
     media = response.media_type() if response else None
-    return {"agentName", "sessionId"} <= names and media is not None and media.schema_name == "SessionResponse"
+    return (
+        {"agentName", "sessionId"} <= names
+        and op.method == "GET"
+        and media is not None
+        and media.schema_name in ("SessionResponse", "SdkSessionResponse")
+    )
 
 
 def _remove_dir(path: str, owner_pid: int) -> None:

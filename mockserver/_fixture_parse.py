@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._consistency import contradictions
 from ._faults import FaultKind, Latency, parse_fault, parse_latency
 from ._fixture_model import (
     NO_BODY,
@@ -173,6 +174,8 @@ class FixtureParser:
         self._unknown_fields(self.session_schema, body, report, path)
         for violation in schema_violations(self.session_schema, body):
             report.add((*path, *_split(violation.where)), violation.message)
+        for field_name, message in contradictions(body):  # e.g. endedAt before createdAt
+            report.add((*path, field_name), message)
         given_id = body.get("sessionId")
         if isinstance(given_id, str) and isinstance(session_id, str) and given_id != session_id:
             report.add(

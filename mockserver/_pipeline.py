@@ -24,11 +24,13 @@ from ._faults import (
     stub_settings,
 )
 from ._fixture_model import Stub, StubResponse
+from ._lifecycle import HANDLED, SDK_DETAILS, Lifecycle
 from ._negotiate import Negotiation, Preferences, negotiate, parse_preferences
 from ._request_check import ParameterChecker, RequestChecker, RequestProblem
 from ._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 from ._spec import Spec, load_spec
 from ._store import State
+from ._world import World, with_sdk_fields
 from .errors import PreferenceError
 
 JSON = "application/json"
@@ -40,7 +42,7 @@ class MockRequest:
     path: str  # raw and still percent-encoded, without the query string
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    body: bytes = b""
+    body: bytes = b""  # the request body (read by the HTTP shell for methods that carry one)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Mock:
         self.global_faults = FaultSettings(config.latency, error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
         self.control.redacted_names = config.redact_headers
+        world = World(self.control.fixture_body, only_fixtures=config.only_fixtures)
+        self.lifecycle = Lifecycle(self.control.lifecycle_store, world, self.spec.operations)
 
     def handle(self, request: MockRequest) -> MockResponse:
         """Answer one API request and note it in the journal."""
@@ -118,6 +122,8 @@ class Mock:
             return self.error(401, auth.message, challenge, operation=operation, source="security")
 
         state = self.control.state()
+        if route.operation.operation_id in HANDLED:  # stubs (which name no operation) keep to session details
+            return self._lifecycle(request, route, state)
         hit = self.control.match_stub(state, route.path_params, request.headers)  # stubs override all below
         if hit is not None:
             return self._stubbed(request, route, hit, state)
@@ -128,6 +134,16 @@ class Mock:
             return self._invalid_request(route, self.request_check.path_problem(route.operation, name, value, schema))
         serves_sessions = self.control.serves_sessions(route.operation)
         given = self.control.session(state, route.path_params) if serves_sessions else None
+        # A session the user started or stopped is given in full, as of the clock. The lifecycle's last read
+        # shares the state's generation counter: when it is current and holds no session, there is none to ask.
+        known = self.control.lifecycle_store.last
+        if serves_sessions and (known.rows or known.generation != state.generation):
+            params = route.path_params
+            sdk = route.operation.operation_id in SDK_DETAILS
+            live = self.lifecycle.details(
+                self.config.seed, params.get("agentName", ""), params.get("sessionId", ""), sdk
+            )
+            given = given if live is None else live
         if given is None and problem is None and serves_sessions and self.config.only_fixtures:
             problem = "Session not found"
         try:
@@ -173,7 +189,10 @@ class Mock:
     ) -> Any:
         """A fixture session's body for a 200 when one is given; otherwise the example or generated body."""
         if given is not None and neg.status == 200:
-            return self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            if route.operation.operation_id in SDK_DETAILS and "endState" not in body:
+                body = with_sdk_fields(body, stopped=False)
+            return body
         return self.bodies.body(route.operation, neg, route.path_params, query)
 
     def _invalid_request(self, route: RouteMatch, bad: RequestProblem) -> MockResponse:
@@ -186,6 +205,28 @@ class Mock:
         neg = Negotiation(bad.status, media.name, "generated", None, self.config.seed, reason=bad.message)
         body = self.bodies.body(route.operation, neg, route.path_params)
         return MockResponse(bad.status, encode(body), (), media.name, operation=operation, source="validation")
+
+    def _lifecycle(self, request: MockRequest, route: RouteMatch, state: State) -> MockResponse:
+        """Start, stop, list, agents: the world's answer (a Prefer header for a status or example wins)."""
+        try:
+            prefs = parse_preferences(request.headers.get("prefer"), request.query)
+        except PreferenceError as exc:
+            return self.error(422, str(exc))
+        if prefs.code is not None or prefs.example is not None:
+            neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed)
+            body = self.bodies.body(route.operation, neg, route.path_params)
+            return MockResponse(neg.status, encode(body), media_type=neg.media_type)
+        plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
+        if plan.error:
+            return self.injected_error(route, self.config.seed, plan)
+        query = {k: v for k, v in request.query.items() if not k.startswith("__")}
+        answer = self.lifecycle.answer(
+            route.operation, self.config.seed, route.path_params, query, request.body, state.sessions
+        )
+        if answer.error is not None:
+            return replace(self.error(answer.status, answer.error), faults=plan)
+        body = self.bodies.shaped(route.operation, answer.status, answer.body)
+        return MockResponse(answer.status, encode(body), faults=plan)
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""

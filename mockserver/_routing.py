@@ -48,17 +48,17 @@ class Router:
     def __init__(self, spec: Spec) -> None:
         by_template: dict[str, dict[str, Operation]] = {}
         for op in spec.operations:
-            by_template.setdefault(spec.base_path + op.path, {})[op.method] = op
+            by_template.setdefault(spec.full_path(op), {})[op.method] = op
         # Literal segments win over parameters, as OpenAPI requires: sort templates with fewer parameters first.
-        self._paths = [
-            _compile(template, ops)
-            for template, ops in sorted(by_template.items(), key=lambda kv: (kv[0].count("{"), kv[0]))
-        ]
+        # A parameter matches within one segment, so a path is only tried against templates with as many.
+        self._by_depth: dict[int, list[_CompiledPath]] = {}
+        for template, ops in sorted(by_template.items(), key=lambda kv: (kv[0].count("{"), kv[0])):
+            self._by_depth.setdefault(template.count("/"), []).append(_compile(template, ops))
 
     def match(self, method: str, raw_path: str) -> RouteResult:
         method = method.upper()
         raw_path = remove_dot_segments(raw_path)
-        for compiled in self._paths:
+        for compiled in self._by_depth.get(raw_path.count("/"), ()):
             found = compiled.pattern.fullmatch(raw_path)
             if not found:
                 continue

@@ -12,6 +12,7 @@ import math
 import random
 import struct
 from bisect import bisect
+from collections.abc import Mapping
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, cast
@@ -257,3 +258,102 @@ _STATUS_MESSAGES = {
     404: "Not found",
     500: "Internal server error",
 }
+
+
+def parse_iso_ms(text: str) -> int | None:
+    """Milliseconds since the epoch of an RFC 3339 date-time (None when it is not one)."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return int(moment.timestamp() * 1000)
+
+
+def drawn_lifetime_seconds(seed: int, agent_name: str, session_id: str) -> int:
+    """How long a session runs after its bot started, if nobody stops it: log-normal around 150 s."""
+    z = rng_for(seed, "lifetime", agent_name, session_id).gauss(0.0, 1.0)
+    return int(min(3_600.0, max(30.0, 150 * math.exp(0.8 * z))))
+
+
+def session_values_between(
+    seed: int,
+    agent_name: str,
+    session_id: str,
+    created_ms: int,
+    end_ms: int | None,
+    now_ms: int,
+    completion: str | None,
+) -> dict[str, Any]:
+    """The session of `session_values` (same ids, start type, load), living from `created_ms` to `end_ms`
+    (None: still running at `now_ms`): its samples, percentiles and updatedAt are those of that lifetime."""
+    key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
+    stream = hashlib.shake_128(key)
+    (
+        _, _, _, w_cold, w_start, _, _, _, _,
+        w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined,
+    ) = _HEAD.unpack(stream.digest(_HEAD.size))  # fmt: skip
+    org, service, deployment = agent_ids(seed, agent_name)
+    cold = w_cold < _COLD_BELOW
+    bot_start = _pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS)
+    start_ms = created_ms + bot_start * 1000
+    last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
+    bot_started = last_ms >= start_ms
+    series = (
+        _timeseries(stream, start_ms, last_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
+        if bot_started
+        else _Series()
+    )
+    samples = series.samples
+    updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
+    meetings: list[dict[str, str]] = []
+    if bot_started:
+        meeting = uuid4_from_bytes(meeting_id)
+        meetings.append({"participantId": uuid4_from_bytes(participant), "meetingId": meeting})
+        if w_rejoin < _REJOIN_BELOW:
+            meetings.append({"participantId": uuid4_from_bytes(rejoined), "meetingId": meeting})
+    return {
+        "sessionId": session_id,
+        "serviceId": service,
+        "organizationId": org,
+        "deploymentId": deployment,
+        "endedAt": None if end_ms is None else iso_ms(end_ms),
+        "botStartSeconds": bot_start if bot_started else None,
+        "coldStart": cold if bot_started else None,
+        "completionStatus": completion,
+        "createdAt": iso_ms(created_ms),
+        "updatedAt": iso_ms(max(updated_ms, created_ms)),
+        "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, series) if samples else None,
+        "meetingIds": meetings,
+    }
+
+
+def end_state(session: Mapping[str, Any], stopped: bool = False) -> str | None:
+    """How a session ended, in the words the real service uses (`endState`); None while it runs."""
+    if session.get("endedAt") is None:
+        return None
+    if stopped:
+        return "terminated"
+    if session.get("botStartSeconds") is None:
+        return "ended_before_agent_start" if session.get("completionStatus") != "504" else "agent_start_timeout"
+    return "agent_error" if session.get("completionStatus") in _NO_BOT_COMPLETIONS else "completed"
+
+
+def lifecycle_events(session: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The session's lifecycle events (`events`), consistent with its times: start, bot arrival, end."""
+    created = session.get("createdAt")
+    created_ms = parse_iso_ms(created) if isinstance(created, str) else None
+    if created_ms is None:
+        return []
+    events = [{"eventCode": "SESSION_START_INITIATED", "eventTs": iso_ms(created_ms)}]
+    bot = session.get("botStartSeconds")
+    if isinstance(bot, int):
+        events.append({"eventCode": "REQUEST_ARRIVED_AT_BOT", "eventTs": iso_ms(created_ms + bot * 1000)})
+    ended = session.get("endedAt")
+    if isinstance(ended, str):
+        code = "SESSION_COMPLETED" if isinstance(bot, int) else "SESSION_TIMEOUT"
+        events.append({"eventCode": code, "eventTs": ended})
+    return events

@@ -72,6 +72,14 @@ class Operation:
     responses: Mapping[str, ResponseSpec]
     security: tuple[Mapping[str, Any], ...]  # requirement objects; empty means no auth
     request_body: RequestBody | None = None
+    # The path part of the operation's own server (operation- or path-level `servers`), e.g. /v1/public;
+    # None: the document's (Spec.base_path).
+    base_path: str | None = None
+
+    @property
+    def request_schema(self) -> Mapping[str, Any] | None:
+        """The JSON request body's schema, $refs expanded."""
+        return self.request_body.content.get("application/json") if self.request_body else None
 
     @property
     def documented_statuses(self) -> tuple[int, ...]:
@@ -110,7 +118,15 @@ class Spec:
         """A copy whose server is just the base path, so validators accept any host (127.0.0.1 included)."""
         doc = copy.deepcopy(dict(self.document))
         doc["servers"] = [{"url": self.base_path or "/"}]
+        for item in (doc.get("paths") or {}).values():
+            for node in (item, *(item.get(m) for m in HTTP_METHODS)):
+                if isinstance(node, dict) and node.get("servers"):
+                    node["servers"] = [{"url": _server_path(node["servers"]) or "/"}]
         return doc
+
+    def full_path(self, operation: Operation) -> str:
+        """The operation's path template under its server, e.g. /v1/public/{agentName}/start."""
+        return (self.base_path if operation.base_path is None else operation.base_path) + operation.path
 
 
 def bundled_overlay_paths() -> tuple[Path, ...]:
@@ -218,8 +234,7 @@ def _validate_document(path: Path, document: dict[str, Any]) -> None:
 
 
 def _index(path: Path, document: dict[str, Any]) -> Spec:
-    servers = document.get("servers") or [{"url": "/"}]
-    base_path = urlsplit(servers[0]["url"]).path.rstrip("/")
+    base_path = _server_path(document.get("servers") or [{"url": "/"}])
     global_security = tuple(document.get("security") or ())
     operations = []
     for template, item in (document.get("paths") or {}).items():
@@ -233,8 +248,9 @@ def _index(path: Path, document: dict[str, Any]) -> Spec:
                 continue
             raw = item[method]
             name = raw.get("operationId") or f"{method} {template}"
+            servers = raw.get("servers") or item.get("servers")
             try:
-                operations.append(_operation(document, template, method, raw, shared_params, global_security))
+                operations.append(_operation(document, template, method, raw, shared_params, global_security, servers))
             except SpecError as exc:
                 raise SpecError(path, f"operation {name} ({method.upper()} {template}): {exc.problem}") from None
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
@@ -248,6 +264,7 @@ def _operation(
     raw: Mapping[str, Any],
     shared_params: list[Mapping[str, Any]],
     global_security: tuple[Mapping[str, Any], ...],
+    servers: list[Mapping[str, Any]] | None,
 ) -> Operation:
     own_params = resolve_refs(document, raw.get("parameters", []))
     params = {(p["name"], p["in"]): p for p in [*shared_params, *own_params]}
@@ -264,6 +281,7 @@ def _operation(
         responses={str(s): _response(document, str(s), r) for s, r in raw.get("responses", {}).items()},
         security=tuple(raw["security"]) if "security" in raw else global_security,
         request_body=_request_body(document, raw.get("requestBody")),
+        base_path=_server_path(servers) if servers else None,
     )
 
 
@@ -276,6 +294,11 @@ def _request_body(document: Mapping[str, Any], raw: Any) -> RequestBody | None:
         for name, body in (raw.get("content") or {}).items()
     }
     return RequestBody(bool(raw.get("required")), content)
+
+
+def _server_path(servers: list[Mapping[str, Any]]) -> str:
+    """The path part of the first server's URL, without a trailing slash (OpenAPI: servers[0] is the default)."""
+    return urlsplit(str(servers[0].get("url", "/"))).path.rstrip("/")
 
 
 def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) -> ResponseSpec:

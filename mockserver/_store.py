@@ -469,3 +469,133 @@ class Store:
             return
         with self._locked() as db:
             db.execute("DELETE FROM served")
+
+
+# --- the session lifecycle: started and stopped sessions, agents' readiness, the clock ----------
+# (tables of their own, created on first use; see _world.py for what they mean)
+
+_LIFECYCLE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lifecycle_sessions (
+    agent TEXT NOT NULL, session_id TEXT NOT NULL, seq INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+    stopped_ms INTEGER, info TEXT NOT NULL, PRIMARY KEY (agent, session_id));
+CREATE TABLE IF NOT EXISTS lifecycle_agents (agent TEXT PRIMARY KEY, ready INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lifecycle_clock (id INTEGER PRIMARY KEY CHECK (id = 0), frozen_ms INTEGER,
+    offset_ms INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class LifecycleRow:
+    agent: str
+    session_id: str
+    seq: int  # the order of starts per agent, from 0
+    created_ms: int
+    stopped_ms: int | None
+    info: Mapping[str, Any]  # what the start asked for (transport, ...) or, for a stopped generated one, its kind
+
+
+@dataclass(frozen=True)
+class LifecycleState:
+    generation: int
+    rows: Mapping[SessionKey, LifecycleRow] = field(default_factory=dict)
+    agents_ready: Mapping[str, bool] = field(default_factory=dict)
+    frozen_ms: int | None = None  # the clock stands still here when set
+    offset_ms: int = 0  # otherwise: real time plus this
+
+    def now_ms(self) -> int:
+        return self.frozen_ms if self.frozen_ms is not None else int(time.time() * 1000) + self.offset_ms
+
+
+class LifecycleStore:
+    """The lifecycle's tables in the same file and transactions as `Store` (writes bump its generation)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.last = LifecycleState(-1)  # the state as last read; its generation says how current it is
+        self._made_for_pid = -1
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._ensure_tables()
+        with self._store._write() as db:
+            yield db
+
+    def _ensure_tables(self) -> None:
+        if self._made_for_pid != os.getpid():
+            with self._store._locked() as db:
+                db.executescript(_LIFECYCLE_SCHEMA)
+            self._made_for_pid = os.getpid()
+
+    def state(self) -> LifecycleState:
+        """Re-read only when some admin or lifecycle write changed the file (one shared counter otherwise)."""
+        seen = self._store._changes_seen
+        if seen is not None and seen.value == self.last.generation:
+            return self.last
+        self._ensure_tables()
+        with self._store._locked() as db:
+            generation = (
+                seen.value
+                if seen is not None
+                else db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+            )
+            if generation == self.last.generation:
+                return self.last
+            rows = {
+                (a, s): LifecycleRow(a, s, q, c, p, json.loads(i))
+                for a, s, q, c, p, i in db.execute(
+                    "SELECT agent, session_id, seq, created_ms, stopped_ms, info FROM lifecycle_sessions ORDER BY rowid"
+                )
+            }
+            ready = {a: bool(r) for a, r in db.execute("SELECT agent, ready FROM lifecycle_agents")}
+            clock = db.execute("SELECT frozen_ms, offset_ms FROM lifecycle_clock WHERE id = 0").fetchone()
+        frozen, offset = clock if clock else (None, 0)
+        self.last = LifecycleState(generation, rows, ready, frozen, offset)
+        return self.last
+
+    def start(self, agent: str, session_id_for: Any, created_ms: int, info: Mapping[str, Any]) -> LifecycleRow:
+        """Adds the agent's next started session; `session_id_for(seq)` names it (atomic across workers)."""
+        with self._write() as db:
+            seq = db.execute(
+                "SELECT COUNT(*) FROM lifecycle_sessions WHERE agent = ? AND seq >= 0", (agent,)
+            ).fetchone()[0]
+            session_id = session_id_for(seq)
+            db.execute(
+                "INSERT OR REPLACE INTO lifecycle_sessions VALUES (?, ?, ?, ?, NULL, ?)",
+                (agent, session_id, seq, created_ms, json.dumps(dict(info))),
+            )
+        return LifecycleRow(agent, session_id, seq, created_ms, None, info)
+
+    def stop(self, agent: str, session_id: str, created_ms: int, stopped_ms: int, info: Mapping[str, Any]) -> bool:
+        """Marks the session stopped (adding a row for a session not started here); False if it already was."""
+        with self._write() as db:
+            row = db.execute(
+                "SELECT stopped_ms FROM lifecycle_sessions WHERE agent = ? AND session_id = ?", (agent, session_id)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                return False
+            if row is None:
+                db.execute(
+                    "INSERT INTO lifecycle_sessions VALUES (?, ?, -1, ?, ?, ?)",
+                    (agent, session_id, created_ms, stopped_ms, json.dumps(dict(info))),
+                )
+            else:
+                db.execute(
+                    "UPDATE lifecycle_sessions SET stopped_ms = ? WHERE agent = ? AND session_id = ?",
+                    (stopped_ms, agent, session_id),
+                )
+        return True
+
+    def set_ready(self, agent: str, ready: bool) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO lifecycle_agents VALUES (?, ?)", (agent, int(ready)))
+
+    def set_clock(self, frozen_ms: int | None, offset_ms: int) -> None:
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO lifecycle_clock VALUES (0, ?, ?)", (frozen_ms, offset_ms))
+
+    def clear(self) -> None:
+        """Forget every started and stopped session, readiness mark and clock setting (a reset)."""
+        with self._write() as db:
+            db.execute("DELETE FROM lifecycle_sessions")
+            db.execute("DELETE FROM lifecycle_agents")
+            db.execute("DELETE FROM lifecycle_clock")

@@ -56,15 +56,16 @@ class ApiShell:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         path = raw_request_path(environ)
         query = Request(environ).args.to_dict(flat=True) if environ.get("QUERY_STRING") else {}
+        body = _request_body(environ) if method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
-            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ), _read_body(environ)))
+            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ), body))
         except Exception as exc:  # a bug in the mock: its log and the pytest plugin hear of it, the client gets JSON
             self._on_error(environ, exc)
             result = self.mock.error(500, INTERNAL_ERROR)
-        body: Iterable[bytes] = (result.body,)
+        answer: Iterable[bytes] = (result.body,)
         length: int | None = len(result.body)
         if not result.faults.is_noop:
-            body, length = faulty_stream(result.faults, environ, result.body)
+            answer, length = faulty_stream(result.faults, environ, result.body)
         headers = [*result.headers, ("Content-Type", result.media_type)]
         if length is not None:  # None: sent chunked, each part as it comes
             headers.append(("Content-Length", str(length)))
@@ -75,16 +76,22 @@ class ApiShell:
             _access_log.record(method, path, status, (time.perf_counter() - started) * 1000, suffix)
         if environ.get("REQUEST_METHOD") == "HEAD":
             return ()  # the headers a GET would have, without its body (RFC 9110 9.3.2)
-        return body
+        return answer
 
 
-def _read_body(environ: Environ) -> bytes:
-    """The request body, read only when one was sent (a GET without a body costs one lookup)."""
+MAX_BODY_BYTES = 2 * 1024 * 1024  # more than any documented request body: the pipeline refuses what is over
+
+
+def _request_body(environ: Environ) -> bytes:
+    """The request's body, read only when one was sent, up to one byte past MAX_BODY_BYTES (so the pipeline
+    sees that it is too large); a chunked body is read the same way."""
     length = environ.get("CONTENT_LENGTH")
     if length:
         size = int(length) if length.isdigit() else 0
-        return environ["wsgi.input"].read(size) if size > 0 else b""
-    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-        data: bytes = environ["wsgi.input"].read()
-        return data
-    return b""
+    elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        size = MAX_BODY_BYTES + 1
+    else:
+        return b""
+    stream = environ.get("wsgi.input")
+    data: bytes = stream.read(min(size, MAX_BODY_BYTES + 1)) if stream is not None and size > 0 else b""
+    return data

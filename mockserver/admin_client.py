@@ -111,6 +111,25 @@ class AdminClient:
             raise AdminError(exc.code, error.get("error", ""), error.get("problems", [])) from None
         return status, (json.loads(raw) if raw else None)
 
+    def _api(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        """A call to the mocked API itself (`path` under the host, e.g. /v1/public/...), as an app makes it."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)  # noqa: S310
+        request.add_header("Authorization", f"Bearer {token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            exc.close()
+            try:
+                error = json.loads(raw)
+            except ValueError:
+                error = {"error": raw.decode(errors="replace")[:200]}
+            raise AdminError(exc.code, error.get("error", ""), []) from None
+
     def _quote(self, *parts: str) -> str:
         return "/".join(urllib.parse.quote(p, safe="") for p in parts)
 
@@ -193,3 +212,58 @@ class AdminClient:
 
     def health(self) -> bool:
         return bool(self._call("GET", "/health").get("status") == "ok")
+
+    # --- the session lifecycle (through the API, as an app calls it) and the clock ---
+    def start_session(self, agent_name: str, api_key: str = "pk_test", **start_request: Any) -> dict[str, Any]:
+        """POST /v1/public/{agent}/start with a StartRequest (e.g. createDailyRoom=True); the StartResponse."""
+        result: dict[str, Any] = self._api(
+            "POST", f"/v1/public/{self._quote(agent_name)}/start", api_key, dict(start_request)
+        )
+        return result
+
+    def stop_session(self, agent_name: str, session_id: str, api_key: str = "test-token") -> dict[str, Any]:
+        """DELETE /v1/agents/{agent}/sessions/{id}; the StopResponse."""
+        path = f"/v1/agents/{self._quote(agent_name)}/sessions/{self._quote(session_id)}"
+        result: dict[str, Any] = self._api("DELETE", path, api_key)
+        return result
+
+    def clock(self) -> dict[str, Any]:
+        """{"now": RFC 3339, "frozen": bool, "offsetSeconds": float}."""
+        result: dict[str, Any] = self._call("GET", "/clock")
+        return result
+
+    def set_clock(
+        self, freeze: str | float | bool | None = None, advance: float | None = None, real: bool = False
+    ) -> dict[str, Any]:
+        """Freeze the clock (at a time, or now with True), move it on by `advance` seconds, or go back to real time."""
+        body: dict[str, Any] = {"real": True} if real else {}
+        if freeze is not None:
+            body["freeze"] = freeze
+        if advance is not None:
+            body["advance"] = advance
+        result: dict[str, Any] = self._call("PUT", "/clock", body)
+        return result
+
+    def set_agent_ready(self, agent_name: str, ready: bool) -> None:
+        """A not-ready agent refuses starts, as a deployment that failed validation does."""
+        self._call("PUT", "/agents/" + self._quote(agent_name), {"ready": ready})
+
+
+class Clock:
+    """The mock's clock for tests: `clock.advance(30)` makes every running session 30 s older."""
+
+    def __init__(self, admin: AdminClient) -> None:
+        self._admin = admin
+
+    def now(self) -> str:
+        return str(self._admin.clock()["now"])
+
+    def freeze(self, at: str | float | None = None) -> str:
+        """Stop the clock (at `at`, RFC 3339 or Unix seconds; else now); returns the time it shows."""
+        return str(self._admin.set_clock(freeze=True if at is None else at)["now"])
+
+    def advance(self, seconds: float) -> str:
+        return str(self._admin.set_clock(advance=seconds)["now"])
+
+    def real(self) -> None:
+        self._admin.set_clock(real=True)

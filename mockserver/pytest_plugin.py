@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
     from ._config import Config
-    from .admin_client import AdminClient, JournalEntry, UnmatchedRequest
+    from .admin_client import AdminClient, Clock, JournalEntry, UnmatchedRequest
 
 __all__ = ["PipecatMock", "PipecatMockServer"]
 
@@ -99,6 +99,9 @@ class PipecatMock:
         self.admin = admin
         self._base_path = server.app.extensions["pipecat_mock"].spec.base_path
         self._journal_size = server.app.extensions["pipecat_mock"].config.journal_size
+        from .admin_client import Clock
+
+        self.clock: Clock = Clock(admin)  # freeze / advance the time every session lives in
 
     @property
     def headers(self) -> dict[str, str]:
@@ -126,6 +129,14 @@ class PipecatMock:
     ) -> list[JournalEntry]:
         """What the code under test called, newest first."""
         return self.admin.requests(path=path, status=status, method=method, path_prefix=path_prefix)
+
+    def start_session(self, agent_name: str, **start_request: Any) -> str:
+        """Start a session as an app does (POST /v1/public/{agent}/start); returns its id."""
+        return str(self.admin.start_session(agent_name, self.token, **start_request)["sessionId"])
+
+    def stop_session(self, agent_name: str, session_id: str) -> dict[str, Any]:
+        """Stop a running session (DELETE .../sessions/{id}); the StopResponse."""
+        return self.admin.stop_session(agent_name, session_id, self.token)
 
     def reset(self) -> None:
         self.admin.reset()

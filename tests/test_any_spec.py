@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,8 @@ def test_generated_bodies_keep_the_rules_over_many_seeds(seed: int) -> None:
                 continue
             request, params = request_for(spec, op, f"seed={seed}, dynamic=true")
             response = mock.handle(request)
-            assert response.status < 300, (op.operation_id, response.body[:300])
+            # The session world may refuse (stopping a generated session that has ended): a documented status.
+            assert response.status < 300 or str(response.status) in op.responses, (op.operation_id, response.body[:300])
             check_response(spec, validator, request, response)
             media = op.responses[str(response.status)].media_type(response.media_type)
             if response.body and media is not None and media.schema is not None:
@@ -169,8 +171,12 @@ def test_the_issue_s_complaints_are_gone_from_the_official_reference() -> None:
             assert agent["createdAt"] <= agent["updatedAt"]
         scaling = agent["autoScaling"]
         assert scaling["minReplicas"] <= scaling["maxReplicas"] <= 100
-        stopped = json.loads(mock.handle(request_for(spec, spec.operation("stopSession"), prefer)[0]).body)
-        assert stopped["session_id"] == SESSION_ID
+        started = json.loads(mock.handle(request_for(spec, spec.operation("startService"), prefer)[0]).body)
+        stop, _ = request_for(spec, spec.operation("stopSession"), prefer)
+        stop = replace(stop, path=stop.path.replace(SESSION_ID, started["sessionId"]))
+        stopped = mock.handle(stop)
+        assert stopped.status == 200, stopped.body
+        assert json.loads(stopped.body)["session_id"] == started["sessionId"]
         sessions = json.loads(mock.handle(request_for(spec, spec.operation("getSessions"), prefer)[0]).body)
         assert sessions["total_count"] >= len(sessions["sessions"])
         assert sessions["total_count"] <= len(sessions["sessions"]) * 4 + 10

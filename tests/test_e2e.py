@@ -158,7 +158,7 @@ def test_the_api_answers_over_http_like_in_process(server: Server) -> None:
         ("GET", PATH, {**AUTH, "Prefer": "code=418"}, 422),
         ("GET", "/v1/agents/my-agent/sessions/not-a-uuid", AUTH, 404),
         ("GET", "/v1/nothing", AUTH, 404),
-        ("DELETE", PATH, AUTH, 405),
+        ("PUT", PATH, AUTH, 405),
         ("GET", f"/v1/agents/team%2Fbot/sessions/{SESSION_ID}", AUTH, 200),
     ],
 )
@@ -170,7 +170,7 @@ def test_status_codes_over_http(server: Server, method: str, path: str, headers:
     if status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     if status == 405:
-        assert response.headers["Allow"] == "GET, HEAD"
+        assert response.headers["Allow"] == "DELETE, GET, HEAD"
 
 
 def test_long_agent_names_and_big_headers_reach_the_mock_over_http(server: Server) -> None:

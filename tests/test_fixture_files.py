@@ -76,7 +76,7 @@ stub:
         (a, 'sessions["my-agent"]["not-a-uuid"]', "is not a 'uuid'"),
         (a, "stub", "Did you mean 'stubs'?"),
         (b, "stubs[0].match.agentName", "expected an exact string or {regex: <pattern>}; got a number"),
-        (b, "stubs[0].respond.status", "418 is not a status the API documents. Valid values: 200, 401, 404, 500."),
+        (b, "stubs[0].respond.status", "418 is not a status the API documents. Valid values: 200, 400, 401, 404, 500."),
     ]
     for file, where, reason in expected:
         assert any(p.startswith(f"{file}: {where}: ") and reason in p for p in found), (where, found)

@@ -111,7 +111,7 @@ FULL_DOCUMENT: dict[str, Any] = {
             ],
             "errorRate": 0.5,
         },
-        {"respond": {"status": 404, "body": {"error": "e"}, "latency": "250ms"}},
+        {"respond": {"status": 404, "body": {"error": "e", "code": "404"}, "latency": "250ms"}},
     ],
 }
 JUNK: list[Any] = [None, 5, -1.5, float("nan"), True, "", "(", [], [5], {}, {"regex": 5}, {"x": None}]

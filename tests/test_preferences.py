@@ -129,7 +129,7 @@ REFUSED = {
     "example=nope": "Valid values: default.",
     "example=defualt": "Did you mean 'default'?",
     "cod=404": "Did you mean 'code'?",
-    "code=401, example=default": "none (this response has no examples)",
+    "code=500, example=nope": "Valid values: default.",
     'example="open': "unterminated quoted value",
     "=404": "Expected comma-separated preferences",
     "c@de=404": "Expected comma-separated preferences",

@@ -37,7 +37,7 @@ def test_the_spec_operation_is_served_under_the_server_base_path(client: FlaskCl
         "/v1//agents/my-agent/sessions/" + SESSION_ID,
         "/v1/agents//sessions/" + SESSION_ID,  # an empty agent name
         "/v1/agents/my-agent/sessions/",
-        "/v1/agents/my-agent/sessions",
+        "/v1/agents/my-agent/sessions/" + SESSION_ID + "/more",
         "/V1/AGENTS/my-agent/SESSIONS/" + SESSION_ID,
     ],
 )
@@ -56,15 +56,15 @@ def test_an_unknown_admin_path_is_a_json_404_too(client: FlaskClient) -> None:
     assert_error_response(json.loads(response.data), 404)
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "BREW"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "OPTIONS", "TRACE", "PROPFIND", "BREW"])
 def test_other_methods_are_a_json_405_with_allow(client: FlaskClient, method: str) -> None:
     response = client.open(GOOD, method=method, headers=AUTH)
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, HEAD"
+    assert response.headers["Allow"] == "DELETE, GET, HEAD"  # GET details, DELETE stops (stopSession)
     body = json.loads(response.data)
     assert_error_response(body, 405)
     assert method in body["error"]
-    assert "GET, HEAD" in body["error"]
+    assert "DELETE, GET, HEAD" in body["error"]
 
 
 def test_head_answers_like_get_without_a_body(client: FlaskClient) -> None:
@@ -98,8 +98,8 @@ def test_router_matches_raw_paths_and_reports_allowed_methods() -> None:
     assert match.operation.operation_id == "getSession"
     assert match.path_params == {"agentName": "a/b c", "sessionId": SESSION_ID}
     assert isinstance(router.match("HEAD", "/v1/agents/a/sessions/x"), RouteMatch)
-    assert router.match("DELETE", "/v1/agents/a/sessions/x") == MethodNotAllowed(
-        "/v1/agents/a/sessions/x", ("GET", "HEAD")
+    assert router.match("PUT", "/v1/agents/a/sessions/x") == MethodNotAllowed(
+        "/v1/agents/a/sessions/x", ("DELETE", "GET", "HEAD")
     )
     assert router.match("GET", "/v1/agents/a/b/sessions/x") == RouteNotFound("/v1/agents/a/b/sessions/x")
 

@@ -50,7 +50,7 @@ def test_the_bundled_spec_describes_the_session_details_operation() -> None:
     assert spec.base_path == "/v1"
     op = spec.operation("getSession")
     assert (op.method, op.path) == ("GET", "/agents/{agentName}/sessions/{sessionId}")
-    assert op.documented_statuses == (200, 404, 500)
+    assert op.documented_statuses == (200, 401, 404, 500)
     assert op.security == ({"PrivateKeyAuth": []},)
 
 
