@@ -60,6 +60,7 @@ def _get(contract: Contract, validator: ResponseValidator, path: str) -> Any:
     return json.loads(ex.response.body)
 
 
+@pytest.mark.contract_requests(3)
 def test_the_session_list_is_a_page_of_the_details(contract: Contract, validator: ResponseValidator) -> None:
     page = _get(contract, validator, f"/agents/{AGENT}/sessions?limit=3")
     assert isinstance(page["total_count"], int)
@@ -71,6 +72,7 @@ def test_the_session_list_is_a_page_of_the_details(contract: Contract, validator
         assert {k: details.get(k) for k in item} == item, "a listed session reads the same by id"
 
 
+@pytest.mark.contract_requests(3)
 def test_the_agent_and_the_agents_keep_the_contract(contract: Contract, validator: ResponseValidator) -> None:
     agent = _get(contract, validator, f"/agents/{AGENT}")
     assert isinstance(agent.get("ready"), bool)
@@ -137,6 +139,8 @@ def _public_key(contract: Contract) -> str:
     pytest.skip("a start needs a public key: set PIPECAT_PUBLIC_API_KEY")
 
 
+@pytest.mark.contract_needs("key")
+@pytest.mark.contract_requests(5)  # two reads, start, stop, the clean-up stop
 def test_start_then_stop(contract: Contract, validator: ResponseValidator, writer: list[str]) -> None:
     status, content_type, body = _send(contract, "POST", f"/public/{AGENT}/start", _public_key(contract), {})
     assert status == 200, body[:300]
@@ -155,6 +159,8 @@ def test_start_then_stop(contract: Contract, validator: ResponseValidator, write
         assert _get(contract, validator, f"/agents/{AGENT}/sessions/{session_id}")["endedAt"] is not None
 
 
+@pytest.mark.contract_needs("key")
+@pytest.mark.contract_requests(3)
 @pytest.mark.parametrize("bad", [{"transport": "carrier-pigeon"}, {"createDailyRoom": "yes"}, [1]])
 def test_a_bad_start_is_a_400_and_starts_nothing(
     contract: Contract, validator: ResponseValidator, writer: list[str], bad: Any
