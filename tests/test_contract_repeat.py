@@ -10,6 +10,7 @@ import pytest
 
 from contract_tests.contract import MOCK_AGENT, MOCK_SESSION_ID
 from tests import contract_faults
+from tests._servers import serve_in_thread
 from tests.contract_faults import SELFTEST_KEY
 from tests.test_contract_kit import _ROW, TARGET
 from tests.test_contract_verdict import PLUGIN, Run, _plugin_test, run_in_process
@@ -103,3 +104,18 @@ def test_a_bad_repeat_value_is_a_usage_error(run_kit: Run) -> None:
     result = run_kit("none", "--contract-repeat", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--contract-repeat '0' is not valid. Valid values: a whole number, 1 or more*"])
+
+
+@pytest.mark.parametrize(("variant", "broken"), [("intermittent", True), ("running", False)])
+def test_over_http_the_repetitions_stay_within_the_budget(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, variant: str, broken: bool
+) -> None:
+    monkeypatch.setenv("CONTRACT_PLANTED_FAULT", variant)
+    monkeypatch.setattr(contract_faults.app, "answers", contract_faults.Answers())
+    with serve_in_thread(contract_faults.app) as url:
+        result = run_in_process(pytester, monkeypatch, url + "/v1", *KNOWN, "--contract-rate", "1000")
+    out = result.stdout.str()
+    assert result.ret == (pytest.ExitCode.TESTS_FAILED if broken else pytest.ExitCode.OK), out
+    assert "at most 100 requests" in out
+    assert "spent" not in out  # the plan paid for every repetition out of the default budget
+    assert re.search(r"^repetitions: \d+ request\(s\) asked again", out, re.M), out
