@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mockserver import load_spec
@@ -13,6 +15,7 @@ from .report import Recorder, failure_message
 from .run_settings import RunSettings
 from .target import BudgetExhausted, Request, Target
 
+CHECKED_OPERATION = "getSession"  # the operation every request of the kit goes to
 MOCK_AGENT = "contract-kit-agent"
 MOCK_SESSION_ID = "3f0c8a52-7d1e-4b8a-9c6f-2e5d4a1b0c9d"
 NEEDS_A_KEY = "needs an API key: pass --contract-api-key or set PIPECAT_API_KEY"
@@ -21,6 +24,43 @@ NEEDS_A_SESSION = (
     "needs a session you know exists: pass --contract-agent and --contract-session-id "
     "(or set PIPECAT_CONTRACT_AGENT and PIPECAT_CONTRACT_SESSION_ID)"
 )
+
+
+def _nth(answer: tuple[int, int]) -> str:
+    earlier = " (the earlier answers kept it)" if answer[0] > 1 else ""
+    return f"answer {answer[0]} of {answer[1]} to the same request{earlier}: the target breaks intermittently"
+
+
+def ended_session(ex: Exchange) -> bool:
+    """A 200 whose body says the session has ended: the spec gives it an `endedAt`, after which nothing changes."""
+    if ex.response.status != 200:
+        return False
+    try:
+        body = ex.response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("endedAt"), str)
+
+
+def first_difference(first: Exchange, other: Exchange) -> str | None:
+    if first.response.status != other.response.status:
+        return f"status {other.response.status}, not {first.response.status}"
+    try:
+        a, b = first.response.json(), other.response.json()
+    except ValueError:
+        return None if first.response.body == other.response.body else "the body changed"
+    if a == b:
+        return None
+    if isinstance(a, dict) and isinstance(b, dict):
+        for name in sorted(set(a) | set(b)):
+            if a.get(name) != b.get(name):
+                return f"{name} is {_short(b.get(name))}, was {_short(a.get(name))}"
+    return "the body changed"
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class Contract:
@@ -34,7 +74,7 @@ class Contract:
         if known is None and target.is_mock:
             known = (MOCK_AGENT, MOCK_SESSION_ID)
         self.context = Context(
-            spec, spec.operation("getSession"), default_validator(), strict=run.strict, known_session=known
+            spec, spec.operation(CHECKED_OPERATION), default_validator(), strict=run.strict, known_session=known
         )
 
     def __repr__(self) -> str:  # shown in Hypothesis' "Falsifying example" line
@@ -89,16 +129,55 @@ class Contract:
             f"with --contract-max-requests{raise_to} (or PIPECAT_CONTRACT_MAX_REQUESTS)"
         )
 
-    def check(self, request: Request, only: tuple[str, ...] | None = None) -> Exchange:
-        """Send, run every per-response check (or `only` these), record the outcomes, raise on a failure."""
+    def check(
+        self, request: Request, only: tuple[str, ...] | None = None, answer: tuple[int, int] = (1, 1)
+    ) -> Exchange:
+        """Send, run every per-response check (or `only` these), record the outcomes, raise on a failure.
+        `answer` is (n, of) for the n-th of `of` answers to a repeated request."""
         ex = self.send(request)
         outcomes = evaluate(self.context, ex)
         if only is not None:
             outcomes = {k: v for k, v in outcomes.items() if k in only}
         drift = response_drift(self.context, ex) if only is None or "drift" in only else None
-        self.recorder.record_exchange(self.key(ex), ex, outcomes, drift)
-        self.raise_failures(ex, outcomes)
+        key = self.key(ex) + (f"  [answer {answer[0]} of {answer[1]}]" if answer[0] > 1 else "")
+        self.recorder.record_exchange(key, ex, outcomes, drift, self.context.operation.operation_id, answer[0])
+        try:
+            self.raise_failures(ex, outcomes)
+        except ContractBroken as broken:
+            if answer[1] > 1:
+                raise ContractBroken(f"{broken}\n  repeat:   {_nth(answer)}") from None
+            raise
         return ex
+
+    def check_repeated(self, request: Request) -> list[Exchange]:
+        """The same request `--contract-repeat` times: every answer keeps the contract, and where the spec says
+        answers are stable (a session that has ended) they agree with each other."""
+        times = self.run.repeat
+        exchanges = [self.check(request, answer=(n, times)) for n in range(1, times + 1)]
+        if times > 1:
+            self.check_stable(exchanges)
+        return exchanges
+
+    def check_stable(self, exchanges: list[Exchange]) -> None:
+        first = exchanges[0]
+        if not ended_session(first):
+            return  # a running session, or an error: its answers may change from one to the next
+        found = []
+        for n, ex in enumerate(exchanges[1:], start=2):
+            difference = first_difference(first, ex)
+            if difference:
+                found.append(
+                    Finding(
+                        "stable",
+                        "fail",
+                        f"answer {n} of {len(exchanges)} differs from the first: {difference}",
+                        "the same answer each time: the session has ended",
+                    )
+                )
+                break
+        self.recorder.record("stable", found, key=self.key(first))
+        if found:
+            self.fail(exchanges[n - 1], *found)
 
     def request_key(self, request: Request) -> str:
         return f"{self.target.curl(request)}  ({request.credentials.label})"

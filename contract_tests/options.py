@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_MAX_REQUESTS = 100
 DEFAULT_RATE = 5.0
+DEFAULT_REPEAT = 3  # answers asked for per repeated request: one bad answer in three shows in every repetition
 CLI_MARK = "PIPECAT_CONTRACT_VIA_CLI"  # set by `pipecat-mock contract` for the pytest it runs: output says its commands
 
 
@@ -65,5 +66,22 @@ OPTIONS = (
         "PIPECAT_CONTRACT_SEED",
         "Seed of the generated requests (default: a new one each run); a run prints its seed, and the same "
         "seed replays it.",
+    ),
+    Option(
+        "--contract-repeat",
+        "PIPECAT_CONTRACT_REPEAT",
+        f"Times the known session and a sample of the generated requests are sent (default {DEFAULT_REPEAT}; 1 "
+        "turns repetition off); every answer must keep the contract, an ended session's answers must agree.",
+    ),
+    Option(
+        "--contract-min-coverage",
+        "PIPECAT_CONTRACT_MIN_COVERAGE",
+        "Percent of the checked operations' documented statuses the target must return; below it the run fails.",
+    ),
+    Option(
+        "--contract-report",
+        "PIPECAT_CONTRACT_REPORT",
+        "Write the run's report to this JSON file (checks, findings, drift, coverage) and a Markdown summary "
+        "beside it (the same name with .md).",
     ),
 )

@@ -18,12 +18,15 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import InvalidArgument
 
 from mockserver import load_spec
+from mockserver._spec import Operation
 
-from .contract import MOCK_AGENT, MOCK_SESSION_ID, Contract
+from .contract import CHECKED_OPERATION, MOCK_AGENT, MOCK_SESSION_ID, Contract
+from .coverage import coverage
 from .failures import BudgetSpent, ContractBroken, TargetError, failure_text, kit_failure
 from .options import OPTIONS
 from .plan import Cost, Plan, make_plan
 from .report import Recorder
+from .report_files import write_report
 from .run_settings import RunSettings, settings_from
 from .target import Budget, HTTPTarget, SpawnedMockTarget, Target, WSGITarget, in_process_mock
 from .target import load_wsgi as _load_wsgi
@@ -55,6 +58,7 @@ __all__ = [
 MARKERS = (
     "contract_requests(n): requests one call of the test (one example of a Hypothesis test) sends to the target",
     "contract_needs(*what): 'key', 'mock' or 'session': the test skips without it, so the plan gives it no budget",
+    "contract_repeated(n): n of the requests of one call (one example) are sent --contract-repeat times",
 )
 # Without a marker, a test that uses the `contract` fixture is planned at this many requests per call or example.
 DEFAULT_REQUESTS = 1
@@ -72,6 +76,7 @@ class RunState:
     reported: set[str] = field(default_factory=set)
     skips: dict[str, list[str]] = field(default_factory=dict)
     budget_spent: str | None = None
+    report_lines: list[str] = field(default_factory=list)
 
     def get_target(self) -> Target:
         if self.target is None:
@@ -90,7 +95,14 @@ class RunState:
             not_planned=self.plan.line() if self.plan else None,
             budget_spent=self.budget_spent,
             not_run=[n for n in self.items if n not in self.reported] if self.budget_spent else (),
+            coverage=coverage(_checked_operations(), self.recorder.served) if self.recorder.served else None,
+            min_coverage=self.run.min_coverage,
         )
+
+
+def _checked_operations() -> list[Operation]:
+    """The operations the kit sends requests to: coverage is of these."""
+    return [load_spec().operation(CHECKED_OPERATION)]
 
 
 _state_key = pytest.StashKey[RunState]()
@@ -173,12 +185,14 @@ def _warnings(run: RunSettings) -> list[str]:
     return []
 
 
-def _sends(item: pytest.Item) -> int | None:
+def _sends(item: pytest.Item, repeat: int = 1) -> int | None:
     """Requests one call (one example) of `item` sends, or None when it does not use the target."""
     marker = item.get_closest_marker("contract_requests")
+    repeated = item.get_closest_marker("contract_repeated")
+    extra = int(repeated.args[0]) * (repeat - 1) if repeated is not None else 0
     if marker is not None:
-        return int(marker.args[0])
-    return DEFAULT_REQUESTS if "contract" in getattr(item, "fixturenames", ()) else None
+        return int(marker.args[0]) + extra
+    return DEFAULT_REQUESTS + extra if "contract" in getattr(item, "fixturenames", ()) else None
 
 
 def _met(item: pytest.Item, target: Target, run: RunSettings) -> bool:
@@ -213,7 +227,7 @@ def _plan(state: RunState, config: pytest.Config, items: list[pytest.Item]) -> l
     assert state.run.max_requests is not None
     costs, examples_cap = [], 0
     for item in items:
-        sends = _sends(item)
+        sends = _sends(item, state.run.repeat)
         if not sends or not _met(item, target, state.run):
             continue
         test = _hypothesis_test(item)
@@ -269,8 +283,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None:
         return
     ok = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
-    if session.exitstatus in ok and broken(state.recorder, state.facts()):
+    facts = state.facts()
+    if session.exitstatus in ok and broken(state.recorder, facts):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if state.run.report:
+        _write_report(session, state, facts)
+
+
+def _write_report(session: pytest.Session, state: RunState, facts: RunFacts) -> None:
+    assert state.run.report is not None
+    key = state.target.api_key if state.target else state.run.api_key
+    try:
+        written = write_report(state.run.report, state.recorder, facts, key.redact if key else str)
+    except OSError as exc:
+        state.report_lines = [f"contract report: cannot write {state.run.report} ({exc.strerror or exc})"]
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        return
+    state.report_lines = [f"contract report: {' and '.join(str(p) for p in written)}"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -279,6 +308,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.write_sep("=", "contract summary")
     for line in summary(state.recorder, state.facts()):
+        terminalreporter.write_line(line)
+    for line in state.report_lines:
         terminalreporter.write_line(line)
 
 

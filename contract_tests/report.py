@@ -22,6 +22,7 @@ OTHER_CHECKS = (
     "determinism",
     "prefer-code",
     "seeds",
+    "stable",  # an ended session's repeated answers agree with each other
 )
 _BODY_EXCERPT = 600
 
@@ -68,6 +69,9 @@ class Recorder:
     auth: AuthSeen = field(default_factory=AuthSeen)
     responses: int = 0
     elapsed_ms: float = 0.0
+    served: Counter[tuple[str, int]] = field(default_factory=Counter)  # (operationId, status) -> answers
+    repeated: int = 0  # answers asked for again, beyond the first, of a repeated request
+    repeated_requests: int = 0  # distinct requests the run repeated
     _seen: set[tuple[str, str]] = field(default_factory=set)
 
     def record(self, check: str, outcome: Outcome, key: str) -> None:
@@ -86,10 +90,21 @@ class Recorder:
             self.messages.setdefault((check, state), Counter())[finding.message] += 1
 
     def record_exchange(
-        self, key: str, ex: Exchange, outcomes: Mapping[str, Outcome], drift: list[DriftItem] | None
+        self,
+        key: str,
+        ex: Exchange,
+        outcomes: Mapping[str, Outcome],
+        drift: list[DriftItem] | None,
+        operation: str = "",
+        answer: int = 1,
     ) -> None:
         if ("<exchange>", key) in self._seen:
             return
+        if operation:
+            self.served[(operation, ex.response.status)] += 1
+        if answer > 1:
+            self.repeated += 1
+            self.repeated_requests += answer == 2
         for check, outcome in outcomes.items():
             self.record(check, outcome, key)
         self._seen.add(("<exchange>", key))
@@ -115,6 +130,10 @@ class Recorder:
         if self.responses:
             mean = self.elapsed_ms / self.responses
             lines.append(f"{self.responses} distinct responses checked, {mean:.1f} ms mean response time")
+        if self.repeated:
+            lines.append(
+                f"repetitions: {self.repeated_requests} request(s) asked again, {self.repeated} more answer(s) checked"
+            )
         lines += self.drift_lines(strict)
         return lines
 

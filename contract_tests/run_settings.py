@@ -13,7 +13,7 @@ import pytest
 
 from mockserver._secret import Secret
 
-from .options import CLI_MARK, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, OPTIONS, Option
+from .options import CLI_MARK, DEFAULT_MAX_REQUESTS, DEFAULT_RATE, DEFAULT_REPEAT, OPTIONS, Option
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class RunSettings:
     max_requests: int | None = None  # None: unlimited (our own mock)
     rate: float | None = None
     seed: int = 0  # of the generated requests (Hypothesis' seed); printed, replayed with --contract-seed
+    repeat: int = DEFAULT_REPEAT  # answers asked for per repeated request (1: no repetition)
+    min_coverage: float | None = None  # percent of documented statuses the target must return
+    report: str | None = None  # the JSON report's path; the Markdown summary goes beside it
 
     @property
     def live_url(self) -> bool:
@@ -92,7 +95,34 @@ def settings_from(config: pytest.Config) -> RunSettings:
         else None,
         rate=_number(values["contract_rate"], "--contract-rate", float, DEFAULT_RATE) if live else None,
         seed=_seed(values["contract_seed"], config.getoption("hypothesis_seed", None)),
+        repeat=_repeat(values["contract_repeat"]),
+        min_coverage=_percent(values["contract_min_coverage"]),
+        report=values["contract_report"],
     )
+
+
+def _repeat(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_REPEAT
+    if not raw.isdigit() or int(raw) < 1:
+        raise pytest.UsageError(
+            f"--contract-repeat {raw!r} is not valid. Valid values: a whole number, 1 or more (1: no repetition)."
+        )
+    return int(raw)
+
+
+def _percent(raw: str | None) -> float | None:
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise pytest.UsageError(
+            f"--contract-min-coverage {raw!r} is not valid. Valid values: a percentage from 0 to 100."
+        )
+    return value
 
 
 def _seed(given: str | None, hypothesis_seed: object) -> int:

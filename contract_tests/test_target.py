@@ -1,20 +1,22 @@
 """3. The target, with fixed and Hypothesis-generated requests; every response goes through every check.
 
-Each test sends one request per call (per example) unless marked `contract_requests(n)`; the run plans its
-request budget from that, and from `contract_needs`: a test whose needs are not met skips and costs nothing.
+Each test sends one request per call (per example) unless marked `contract_requests(n)`; `contract_repeated(n)`
+adds the repetitions of n of them. The run plans its request budget from that, and from `contract_needs`: a test
+whose needs are not met skips and costs nothing.
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .plugin import Contract
-from .strategies import agent_names, credentials, session_ids
+from .strategies import agent_names, credentials, session_ids, valid_session_ids
 from .target import BAD_CREDENTIALS, Credentials, session_request
 
 EXAMPLE_SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"  # the id in the spec's own example
+REPEATED_SAMPLE = 4  # generated requests that are each sent --contract-repeat times
 
 
 @pytest.mark.contract_needs("key")
@@ -35,11 +37,13 @@ def test_missing_or_bad_credentials_are_refused(contract: Contract, bad: Credent
 
 
 @pytest.mark.contract_needs("key", "session")
-def test_the_known_session_answers_200_with_its_own_id(contract: Contract) -> None:
+@pytest.mark.contract_repeated(1)
+def test_the_known_session_answers_200_with_its_own_id_every_time(contract: Contract) -> None:
+    """Asked --contract-repeat times: a target that breaks one answer in three shows it here."""
     known = contract.require_known_session()
     contract.require_key()
-    exchange = contract.check(session_request(*known))
-    assert exchange.response.status == 200  # the known-session check has said why, if not
+    for exchange in contract.check_repeated(session_request(*known)):
+        assert exchange.response.status == 200  # the known-session check has said why, if not
 
 
 @pytest.mark.contract_needs("key")
@@ -47,6 +51,17 @@ def test_the_known_session_answers_200_with_its_own_id(contract: Contract) -> No
 def test_generated_requests_with_the_key_keep_the_contract(contract: Contract, data: st.DataObject) -> None:
     contract.require_key()
     contract.check(session_request(data.draw(agent_names, "agent"), data.draw(session_ids, "session id")))
+
+
+@pytest.mark.contract_needs("key")
+@pytest.mark.contract_repeated(1)
+@settings(max_examples=REPEATED_SAMPLE)
+@given(agent=agent_names, session_id=valid_session_ids)
+def test_a_sample_of_generated_requests_keeps_the_contract_every_time(
+    contract: Contract, agent: str, session_id: str
+) -> None:
+    contract.require_key()
+    contract.check_repeated(session_request(agent, session_id))
 
 
 @given(data=st.data())

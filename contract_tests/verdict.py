@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from .coverage import coverage_lines, gap_line
 from .report import AuthSeen, Recorder
 
 KEY_HINT = "pass --contract-api-key or set PIPECAT_API_KEY"
@@ -29,10 +31,16 @@ class RunFacts:
     not_planned: str | None = None  # the plan's "not checked" line
     budget_spent: str | None = None  # the line that stopped the run when the budget ran out
     not_run: Sequence[str] = ()  # tests the run did not reach after that
+    coverage: Mapping[str, Any] | None = None  # the target's coverage (contract_tests.coverage), once it answered
+    min_coverage: float | None = None  # --contract-min-coverage
+
+    @property
+    def coverage_gap(self) -> str | None:
+        return gap_line(self.coverage, self.min_coverage) if self.coverage is not None else None
 
 
 def broken(recorder: Recorder, facts: RunFacts) -> bool:
-    return recorder.failed() or facts.budget_spent is not None
+    return recorder.failed() or facts.budget_spent is not None or facts.coverage_gap is not None
 
 
 def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
@@ -45,6 +53,10 @@ def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
         lines += ["failures:", *failed]
     lines += auth_lines(recorder.auth, facts)
     lines += skip_lines(facts.skips)
+    if facts.coverage is not None:
+        lines += coverage_lines(facts.coverage)
+    if facts.coverage_gap:
+        lines.append(facts.coverage_gap)
     if facts.not_planned:
         lines.append(facts.not_planned)
     if facts.budget_spent:
@@ -65,6 +77,8 @@ def verdict_line(recorder: Recorder, facts: RunFacts) -> str:
             f"contract verdict: BROKEN: {len(failed)} check(s) failed ({', '.join(Recorder.ordered(failed))}); "
             f"replay the run with {facts.replay}"
         )
+    if facts.coverage_gap:
+        return f"contract verdict: BROKEN: the target's coverage is below --contract-min-coverage; {facts.replay}"
     if facts.budget_spent:
         return "contract verdict: NOT CHECKED: the request budget ran out before the run ended (see above)"
     skipped = sum(len(tests) for tests in facts.skips.values())

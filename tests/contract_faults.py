@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -71,6 +74,57 @@ def _drift(status: int, headers: dict[str, str], body: Any) -> tuple[int, dict[s
     return status, headers, body
 
 
+def _charset(status: int, headers: dict[str, str], body: Any) -> tuple[int, dict[str, str], Any]:
+    """Faithful: a parameter on the media type is still application/json."""
+    return status, {**headers, "Content-Type": "application/json; charset=utf-8"}, body
+
+
+_IDENTITY = ("REQUEST_METHOD", "PATH_INFO", "HTTP_AUTHORIZATION", "HTTP_PREFER")
+
+
+class Answers:
+    """How many times each request (method, path, credentials, Prefer) has been answered, across threads."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, ...]] = Counter()
+        self._lock = threading.Lock()
+
+    def next(self, environ: dict[str, Any]) -> int:
+        key = tuple(str(environ.get(name, "")) for name in _IDENTITY)
+        with self._lock:
+            self._counts[key] += 1
+            return self._counts[key]
+
+
+def _intermittent(status: int, headers: dict[str, str], body: Any, answer: int) -> tuple[int, dict[str, str], Any]:
+    """One answer in three breaks: the 2nd, 5th, 8th ... answer to the same request. The first answer to any
+    request is always right, so a kit that asks each thing once never sees the break."""
+    if status == 200 and answer % 3 == 2:
+        body["botStartSeconds"] = str(body.get("botStartSeconds", 3))
+    return status, headers, body
+
+
+def _newer(body: Any, answer: int) -> None:
+    created = datetime.fromisoformat(str(body.get("createdAt") or "2025-10-22T08:39:20+00:00").replace("Z", "+00:00"))
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    body["updatedAt"] = (created + timedelta(seconds=answer)).isoformat().replace("+00:00", "Z")
+
+
+def _running(status: int, headers: dict[str, str], body: Any, answer: int) -> tuple[int, dict[str, str], Any]:
+    """Faithful: the session is still running, so each answer is newer than the last (and none has an end)."""
+    if status == 200:
+        body.update(endedAt=None, completionStatus=None)
+        _newer(body, answer)
+    return status, headers, body
+
+
+def _unstable(status: int, headers: dict[str, str], body: Any, answer: int) -> tuple[int, dict[str, str], Any]:
+    """A session that has ended and still changes from one answer to the next."""
+    if status == 200 and body.get("endedAt"):
+        _newer(body, answer)
+    return status, headers, body
+
+
 # Faults that rewrite the response; "auth_ignored" rewrites the request instead.
 EDITS: dict[str, Edit] = {
     "wrong_type": _wrong_type,
@@ -82,18 +136,33 @@ EDITS: dict[str, Edit] = {
     "server_error": _server_error,
     "drift": _drift,
 }
-FAULTS = ("none", "auth_ignored", *EDITS)
+# Rewrites that depend on how many times the same request has been answered.
+COUNTED: dict[str, Callable[[int, dict[str, str], Any, int], tuple[int, dict[str, str], Any]]] = {
+    "intermittent": _intermittent,
+    "running": _running,
+    "unstable": _unstable,
+}
+# Faithful variants of a server: the kit must pass them in every mode.
+FAITHFUL = ("none", "charset", "running")
+# Variants without pipecat-mock's admin API, as the real API: the mock-only tests do not run against them.
+NOT_A_MOCK = ("intermittent", "running", "unstable")
+FAULTS = ("none", "auth_ignored", *EDITS)  # each fails the suite for its own reason (tests/test_contract_kit.py)
+VARIANTS = (*FAULTS, *COUNTED, "charset")
 
 
 class FaultyApp:
     def __init__(self) -> None:
         self.inner = create_app(Config(access_log=False, api_keys=(Secret(SELFTEST_KEY),)))
+        self.answers = Answers()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         fault = os.environ.get("CONTRACT_PLANTED_FAULT", "none")
-        if fault not in FAULTS:
-            raise ValueError(f"CONTRACT_PLANTED_FAULT={fault!r}. Valid values: {', '.join(FAULTS)}")
+        if fault not in VARIANTS:
+            raise ValueError(f"CONTRACT_PLANTED_FAULT={fault!r}. Valid values: {', '.join(VARIANTS)}")
         if not environ.get("PATH_INFO", "").startswith("/v1/"):
+            if fault in NOT_A_MOCK:
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"error": "Not found"}']
             return self.inner(environ, start_response)  # the admin API is left alone
         if fault == "auth_ignored":
             environ["HTTP_AUTHORIZATION"] = "Bearer " + SELFTEST_KEY
@@ -106,8 +175,15 @@ class FaultyApp:
         raw = b"".join(self.inner(environ, capture))
         status, headers = captured["status"], captured["headers"]
         edit = EDITS.get(fault)
-        if edit is not None:
-            status, headers, body = edit(status, headers, json.loads(raw))
+        counted = COUNTED.get(fault)
+        if fault == "charset":
+            edit = _charset
+        if edit is not None or counted is not None:
+            body = json.loads(raw)
+            if edit is not None:
+                status, headers, body = edit(status, headers, body)
+            if counted is not None:
+                status, headers, body = counted(status, headers, body, self.answers.next(environ))
             raw = json.dumps(body).encode()
             headers["Content-Length"] = str(len(raw))
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
