@@ -128,10 +128,14 @@ paths:
     assert mock.handle(MockRequest("POST", "/things", {}, AUTH, b'{"size": 2}')).status == 201
 
 
-def test_the_bundled_get_session_has_nothing_to_check() -> None:
-    """Kept off the hot path: the bundled spec's only operation is not in the checked set."""
-    mock = Mock(Config(access_log=False))
-    assert mock.request_check.checked == frozenset()
+def test_the_bundled_session_reads_have_nothing_to_check() -> None:
+    """Kept off the hot path: session details and stops have no query, header or body to check, so they are
+    not in the checked set; the bundled operations with a body or a bounded query parameter are."""
+    checked = Mock(Config(access_log=False)).request_check.checked
+    session_paths = {"getSession", "getOrganizationServiceSession", "stopSession", "stopOrganizationServiceSession"}
+    assert session_paths.isdisjoint(checked)
+    assert "startService" in checked  # a required JSON body
+    assert "getSessions" in checked  # limit 1..100, offset >= 0, status and startType enums
     spec = load_spec(SPECS / "pipecat-cloud-official.json")
     checked = Mock(Config(access_log=False), spec).request_check.checked
     assert "createService" in checked

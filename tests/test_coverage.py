@@ -58,15 +58,17 @@ def test_the_shape_lists_documented_statuses_served_or_not_and_served_ones_docum
 ) -> None:
     for _ in range(2):
         client.get(URL, headers=AUTH)
-    client.get(URL)  # 401: the spec does not document it
+    client.get(URL)  # 401: documented, as in the official reference
+    client.get(URL, headers={**AUTH, "Prefer": "code=999"})  # the mock's own 422: the spec does not document it
     report = coverage(client)
     get_session = next(o for o in report["operations"] if o["operationId"] == "getSession")
     assert get_session["method"] == "GET"
     assert get_session["path"] == "/agents/{agentName}/sessions/{sessionId}"
     assert get_session["statuses"] == {
         "200": {"documented": True, "served": 2, "sources": {"generated": 2}},
-        "401": {"documented": False, "served": 1, "sources": {"security": 1}},
+        "401": {"documented": True, "served": 1, "sources": {"security": 1}},
         "404": {"documented": True, "served": 0, "sources": {}},
+        "422": {"documented": False, "served": 1, "sources": {"preference": 1}},
         "500": {"documented": True, "served": 0, "sources": {}},
     }
     # Every operation of the spec is listed, each with all its documented statuses.
@@ -75,8 +77,8 @@ def test_the_shape_lists_documented_statuses_served_or_not_and_served_ones_docum
     documented = sum(len(op.documented_statuses) for op in spec.operations)
     assert report["summary"] == {
         "documented": documented,
-        "documented_served": 1,
-        "ratio": round(1 / documented, 2),
+        "documented_served": 2,  # the 200 and the 401; the undocumented 422 is not counted
+        "ratio": round(2 / documented, 2),
     }
 
 
@@ -155,12 +157,13 @@ def test_served_counts_are_shared_with_forked_processes_and_skip_what_they_do_no
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    """A live mock that served a 200 and a 401 of getSession."""
+    """A live mock that served a 200, a 401 and an undocumented 422 (a Prefer it cannot honour) of getSession."""
     app = make_app(tmp_path, "ring")
     with serve_in_thread(app) as url:
         with app.test_client() as client:  # the same Mock: the same counts
             client.get(URL, headers=AUTH)
             client.get(URL)
+            client.get(URL, headers={**AUTH, "Prefer": "code=999"})
         yield url
     app.extensions["pipecat_mock"].control.close()
 
@@ -170,11 +173,12 @@ def test_the_table_lists_each_status_and_the_share_served(served: str, capsys: p
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["operation", "endpoint", "status", "documented", "served", "sources"]
     rows = [line.split(None, 4) for line in out if line.startswith("getSession ")]
-    assert [r[3] for r in rows] == ["200", "401", "404", "500"]
+    assert [r[3] for r in rows] == ["200", "401", "404", "422", "500"]
     assert "generated 1" in out[2]
     assert "0 (never)" in next(line for line in out if " 404 " in line)
     assert "security 1" in next(line for line in out if " 401 " in line)
-    assert out[-1].startswith("1 of ")
+    assert "preference 1" in next(line for line in out if " 422 " in line)
+    assert out[-1].startswith("2 of ")  # the 200 and the 401: the 422 is not a documented status
 
 
 def test_markdown_is_a_table_for_a_ci_summary(served: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -183,7 +187,8 @@ def test_markdown_is_a_table_for_a_ci_summary(served: str, capsys: pytest.Captur
     assert out.startswith("## API coverage\n")
     assert "| operation | endpoint | status | documented | served | sources |" in out
     assert "| `getSession` | `GET /agents/{agentName}/sessions/{sessionId}` | 404 | yes | ❌ never |  |" in out
-    assert "| `getSession` | `GET /agents/{agentName}/sessions/{sessionId}` | 401 | no | ✅ 1 | security 1 |" in out
+    assert "| `getSession` | `GET /agents/{agentName}/sessions/{sessionId}` | 401 | yes | ✅ 1 | security 1 |" in out
+    assert "| `getSession` | `GET /agents/{agentName}/sessions/{sessionId}` | 422 | no | ✅ 1 | preference 1 |" in out
 
 
 def test_json_is_the_admin_answer(served: str, capsys: pytest.CaptureFixture[str]) -> None:

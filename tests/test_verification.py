@@ -45,12 +45,12 @@ def test_count_applies_every_journal_filter(client: FlaskClient) -> None:
         client.get(session("a"), headers=AUTH)
     client.get(session("b"), headers=AUTH)
     client.get(session("b"))  # 401
-    client.delete(session("b"), headers=AUTH)  # 405
+    client.patch(session("b"), headers=AUTH)  # 405
     assert count(client) == 6
     assert count(client, f"?path={session('a')}") == 3
     assert count(client, "?path_prefix=/v1/agents/b/") == 3
     assert count(client, "?status=401") == 1
-    assert count(client, "?method=delete") == 1  # methods in any case, as the journal takes them
+    assert count(client, "?method=patch") == 1  # methods in any case, as the journal takes them
     assert count(client, "?path_prefix=/v1/agents/b/&status=200&method=GET") == 1
     assert count(client, "?path=/v1/nothing") == 0
     # The same filters give the same answer as the journal's list.
@@ -88,7 +88,7 @@ def test_unmatched_lists_routing_404s_and_405s_only(client: FlaskClient) -> None
         ("GET", "/v1/agents/a/sesions/" + SESSION_ID, 404),
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", u["time"]) for u in found)
-    assert found[0]["hint"] == "allowed here: GET, HEAD"
+    assert found[0]["hint"] == "allowed here: DELETE, GET, HEAD"  # getSession and stopSession share the path
     assert found[1]["hint"] == "did you mean GET /v1/agents/{agentName}/sessions/{sessionId}?"
 
 
