@@ -150,6 +150,13 @@ FAULTS = ("none", "auth_ignored", *EDITS)  # each fails the suite for its own re
 VARIANTS = (*FAULTS, *COUNTED, "charset")
 
 
+def _sessions_in(body: Any) -> list[Any]:
+    if isinstance(body, dict) and "sessionId" in body:
+        return [body]
+    items = body.get("sessions") if isinstance(body, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
 class FaultyApp:
     def __init__(self) -> None:
         self.inner = create_app(Config(access_log=False, api_keys=(Secret(SELFTEST_KEY),)))
@@ -183,7 +190,9 @@ class FaultyApp:
             if edit is not None:
                 status, headers, body = edit(status, headers, body)
             if counted is not None:
-                status, headers, body = counted(status, headers, body, self.answers.next(environ))
+                answer = self.answers.next(environ)
+                for session in _sessions_in(body):  # the session's details, or each item of a list of them
+                    status, headers, _ = counted(status, headers, session, answer)
             raw = json.dumps(body).encode()
             headers["Content-Length"] = str(len(raw))
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))

@@ -19,8 +19,8 @@ KEY = ("--contract-api-key", SELFTEST_KEY)
 def test_the_summary_says_which_documented_statuses_the_target_returned(run_kit: Run) -> None:  # noqa: F811
     result = run_kit("none", *KEY)
     out = result.stdout.str()
-    assert "coverage: getSession returned 200, 401, 404, 500 (401 not documented)" in out
-    assert "coverage: 3 of 3 documented statuses returned (100.0%)" in out
+    assert "coverage: getSession returned 200, 401, 404, 500\n" in out
+    assert "coverage: 4 of 4 documented statuses returned (100.0%)" in out
 
 
 def test_a_coverage_gap_fails_the_run_with_the_missing_statuses(run_kit: Run) -> None:  # noqa: F811
@@ -28,9 +28,9 @@ def test_a_coverage_gap_fails_the_run_with_the_missing_statuses(run_kit: Run) ->
     gap = run_kit("none", *KEY, "-k", "not prefer", "--contract-min-coverage", "100")
     out = gap.stdout.str()
     assert gap.ret == pytest.ExitCode.TESTS_FAILED, out
-    assert "coverage: 2 of 3 documented statuses returned (66.7%); never returned: getSession 500" in out
+    assert "coverage: 3 of 4 documented statuses returned (75.0%); never returned: getSession 500" in out
     assert (
-        "coverage gap: 66.7% of the documented statuses returned, below --contract-min-coverage 100; "
+        "coverage gap: 75.0% of the documented statuses returned, below --contract-min-coverage 100; "
         "missing: getSession 500"
     ) in out
     assert "contract verdict: BROKEN: the target's coverage is below --contract-min-coverage" in out
@@ -55,8 +55,8 @@ def test_the_report_files_have_the_documented_shape(run_kit: Run, tmp_path: Path
     assert any(f["check"] == "drift" and f["state"] == "warned" for f in data["findings"])
     getsession = next(op for op in data["coverage"]["operations"] if op["operationId"] == "getSession")
     assert getsession["statuses"]["404"] == {"documented": True, "served": getsession["statuses"]["404"]["served"]}
-    assert getsession["statuses"]["401"]["documented"] is False
-    assert data["coverage"]["summary"] == {"documented": 3, "documented_served": 3, "ratio": 1.0, "missing": []}
+    assert getsession["statuses"]["401"]["documented"] is True
+    assert data["coverage"]["summary"] == {"documented": 4, "documented_served": 4, "ratio": 1.0, "missing": []}
     assert data["repetitions"]["requests"] > 0
     summary = (tmp_path / "out" / "contract.md").read_text()
     assert summary.startswith("### Contract kit: kept\n")

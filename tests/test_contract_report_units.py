@@ -15,22 +15,22 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "contract-kit.md"
 
 def test_coverage_lists_every_documented_status_and_every_returned_one() -> None:
     operation = load_spec().operation("getSession")
-    report = coverage([operation], {("getSession", 200): 3, ("getSession", 401): 2, ("other", 500): 9})
+    report = coverage([operation], {("getSession", 200): 3, ("getSession", 418): 2, ("other", 500): 9})
     statuses = report["operations"][0]["statuses"]
     assert statuses["200"] == {"documented": True, "served": 3}
-    assert statuses["401"] == {"documented": False, "served": 2}
+    assert statuses["418"] == {"documented": False, "served": 2}
     assert statuses["500"] == {"documented": True, "served": 0}  # another operation's 500 is not this one's
     assert report["summary"] == {
-        "documented": 3,
+        "documented": 4,
         "documented_served": 1,
-        "ratio": 0.3333,
-        "missing": ["getSession 404", "getSession 500"],
+        "ratio": 0.25,
+        "missing": ["getSession 401", "getSession 404", "getSession 500"],
     }
-    assert gap_line(report, 34) == (
-        "coverage gap: 33.3% of the documented statuses returned, below --contract-min-coverage 34; "
-        "missing: getSession 404, getSession 500"
+    assert gap_line(report, 26) == (
+        "coverage gap: 25.0% of the documented statuses returned, below --contract-min-coverage 26; "
+        "missing: getSession 401, getSession 404, getSession 500"
     )
-    assert gap_line(report, 33) is None
+    assert gap_line(report, 25) is None
     assert gap_line(report, None) is None
 
 
