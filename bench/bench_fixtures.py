@@ -12,11 +12,11 @@ import statistics
 import time
 from collections.abc import Callable
 
-from mockserver import Config
-from mockserver import MockPipeline as Mock
-from mockserver import PipelineRequest as MockRequest
-from mockserver._fixture_model import FixtureSet
-from mockserver._fixture_parse import Report
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock import MockPipeline as Mock
+from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock.state.model import FixtureSet
+from pipecat_cloud_mock.state.parse import Report
 
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 AUTH = {"authorization": "Bearer t"}

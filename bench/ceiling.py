@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response
-
-from mockserver._cli import add_config_options, config_from_args
-from mockserver._server import gunicorn_options, run_gunicorn
+from pipecat_cloud_mock.cli.main import add_config_options, config_from_args
+from pipecat_cloud_mock.http.server import gunicorn_options, run_gunicorn
 
 
 def body_of_size(size: int) -> bytes:

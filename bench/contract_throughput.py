@@ -15,10 +15,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-from contract_tests.checks import Context, Exchange, evaluate
-from contract_tests.target import SpawnedMockTarget, Target, in_process_mock, session_request
-from mockserver import load_spec
-from mockserver.validation import default_validator
+from pipecat_cloud_mock import load_spec
+from pipecat_cloud_mock.contract.checks import Context, Exchange, evaluate
+from pipecat_cloud_mock.contract.target import SpawnedMockTarget, Target, in_process_mock, session_request
+from pipecat_cloud_mock.spec.openapi import default_validator
 
 
 def _rate(target: Target, count: int, check: Callable[[Exchange], object] | None) -> float:

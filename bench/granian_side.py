@@ -15,9 +15,8 @@ from typing import Any
 from ceiling import plain_wsgi_app
 from granian.constants import Interfaces
 from granian.server.mp import MPServer
-
-from mockserver._app import create_app
-from mockserver._cli import add_config_options, config_from_args
+from pipecat_cloud_mock.cli.main import add_config_options, config_from_args
+from pipecat_cloud_mock.http.app import create_app
 
 
 def main() -> None:
@@ -29,7 +28,7 @@ def main() -> None:
     config = config_from_args(args)
     app: Any = create_app(config) if args.app == "mock" else plain_wsgi_app(args.size)
     if args.app == "mock" and config.access_log:
-        from mockserver import _access_log
+        from pipecat_cloud_mock.http import access_log as _access_log
 
         _access_log.write_to(2)
     server = MPServer(

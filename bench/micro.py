@@ -23,9 +23,8 @@ from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ceiling import ceiling_app, plain_wsgi_app
-
-from mockserver import Config, create_app
-from mockserver._pipeline import Mock, MockRequest
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

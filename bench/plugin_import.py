@@ -5,7 +5,7 @@ per side (in rotating order) and reads the CPU time (user + system) the child sp
 interpreter start-up excluded:
 
 - `pytest`: `import pytest`, the floor;
-- `pytest + plugin`: `import pytest` then `import mockserver.pytest_plugin`, what a run pays;
+- `pytest + plugin`: `import pytest` then `import pipecat_cloud_mock.pytest_plugin`, what a run pays;
 - `pytest + app`: `import pytest` then the app, Flask and openapi-core: what the plugin would cost if it
   imported them eagerly (the peer it must stay well away from).
 
@@ -26,8 +26,8 @@ CEILING = 1.15
 
 SIDES = {
     "pytest": "import pytest",
-    "pytest + plugin": "import pytest\nimport mockserver.pytest_plugin",
-    "pytest + app": "import pytest\nimport mockserver._app, flask, openapi_core",
+    "pytest + plugin": "import pytest\nimport pipecat_cloud_mock.pytest_plugin",
+    "pytest + app": "import pytest\nimport pipecat_cloud_mock.http.app, flask, openapi_core",
 }
 
 CHILD = """

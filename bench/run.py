@@ -165,7 +165,7 @@ def free_port() -> int:
 
 def mock_command(server_flags: list[str]) -> list[str]:
     script = Path(sys.executable).with_name("pipecat-mock")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "mockserver"]
+    base = [str(script)] if script.exists() else [sys.executable, "-m", "pipecat_cloud_mock"]
     return [*base, "serve", "--port", "0", *server_flags]
 
 

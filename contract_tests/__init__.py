@@ -1,1 +1,1 @@
-"""The contract-testing kit: a pytest suite that checks a server against the bundled Pipecat Cloud spec."""
+"""The contract suite: the test files of the kit in pipecat_cloud_mock.contract."""

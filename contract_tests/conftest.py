@@ -1,3 +1,3 @@
 """`pytest contract_tests` loads the kit's plugin through this file; nothing else to set up."""
 
-from contract_tests.plugin import *  # noqa: F403  (pytest finds hooks and fixtures by name)
+from pipecat_cloud_mock.contract.plugin import *  # noqa: F403  (pytest finds hooks and fixtures by name)

@@ -16,13 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from mockserver.validation import ResponseValidator
-
-from .checks import Finding
-from .options import OPTIONS
-from .plugin import Contract
-from .target import Request
+from pipecat_cloud_mock.contract.checks import Finding
+from pipecat_cloud_mock.contract.options import OPTIONS
+from pipecat_cloud_mock.contract.plugin import Contract
+from pipecat_cloud_mock.contract.target import Request
+from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
 AGENT = "contract-lifecycle"
 _MOVING_WHILE_ACTIVE = ("updatedAt", "resourceMetrics")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-
-from mockserver import load_spec
-from mockserver._negotiate import acceptable_codes
-
-from .checks import Finding
-from .plugin import Contract
-from .strategies import agent_names, valid_session_ids
-from .target import session_request
+from pipecat_cloud_mock import load_spec
+from pipecat_cloud_mock.contract.checks import Finding
+from pipecat_cloud_mock.contract.plugin import Contract
+from pipecat_cloud_mock.contract.strategies import agent_names, valid_session_ids
+from pipecat_cloud_mock.contract.target import session_request
+from pipecat_cloud_mock.mocker.negotiate import acceptable_codes
 
 # Prefer: code=500 asks for a 5xx and code=401 refuses the valid key on purpose: no-5xx and auth do not apply.
 _PREFERRED_CHECKS = ("status", "content-type", "schema", "shape", "drift")

@@ -8,13 +8,11 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver import load_spec
-from mockserver.validation import default_validator
-
-from .checks import Finding
-from .report import Recorder
-from .strategies import from_schema, plant_violation
+from pipecat_cloud_mock import load_spec
+from pipecat_cloud_mock.contract.checks import Finding
+from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.strategies import from_schema, plant_violation
+from pipecat_cloud_mock.spec.openapi import default_validator
 
 _OPERATION = load_spec().operation("getSession")
 PATH = "/v1/agents/my-agent/sessions/800d444a-e67e-4686-afb3-b0de509cccb3"

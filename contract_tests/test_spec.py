@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
-
-from mockserver import bundled_spec_path
-
-from .checks import Exchange, Finding, check_consistency, check_invariants
-from .plugin import Contract
-from .report import Recorder
-from .spec_checks import example_violations, openapi_problems, unresolved_refs
-from .target import Response, session_request
+from pipecat_cloud_mock import bundled_spec_path
+from pipecat_cloud_mock.contract.checks import Exchange, Finding, check_consistency, check_invariants
+from pipecat_cloud_mock.contract.plugin import Contract
+from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.spec_checks import example_violations, openapi_problems, unresolved_refs
+from pipecat_cloud_mock.contract.target import Response, session_request
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from .plugin import Contract
-from .strategies import agent_names, credentials, session_ids, valid_session_ids
-from .target import BAD_CREDENTIALS, Credentials, session_request
+from pipecat_cloud_mock.contract.plugin import Contract
+from pipecat_cloud_mock.contract.strategies import agent_names, credentials, session_ids, valid_session_ids
+from pipecat_cloud_mock.contract.target import BAD_CREDENTIALS, Credentials, session_request
 
 EXAMPLE_SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"  # the id in the spec's own example
 REPEATED_SAMPLE = 4  # generated requests that are each sent --contract-repeat times

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 AUTH = {"Authorization": "Bearer test-token"}

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from mockserver import Config, create_app
-from mockserver._secret import Secret
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.secret import Secret
 
 SELFTEST_KEY = "selftest-key-4b1d"
 OTHER_SESSION_ID = "00000000-0000-4000-8000-000000000000"

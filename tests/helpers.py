@@ -6,11 +6,10 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from pipecat_cloud_mock import load_spec
+from pipecat_cloud_mock.pipeline.routing import RouteMatch, Router
+from pipecat_cloud_mock.spec.openapi import default_validator, schema_violations
 from werkzeug.test import TestResponse
-
-from mockserver import load_spec
-from mockserver._routing import RouteMatch, Router
-from mockserver.validation import default_validator, schema_violations
 
 SESSION_PATH = "/v1/agents/{agent}/sessions/{session}"
 DOCUMENTED = (200, 404, 500)

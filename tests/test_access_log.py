@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.http import access_log as _access_log
 
-from mockserver import Config, _access_log, create_app
 from tests.conftest import SESSION_ID
 
 TOKEN = "sk-very-secret-token"
@@ -25,9 +26,9 @@ def access_client() -> Iterator[FlaskClient]:
 
 
 def test_in_process_line_goes_to_the_logger(access_client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("INFO", logger="mockserver.access")
+    caplog.set_level("INFO", logger="pipecat_cloud_mock.access")
     access_client.get(PATH, headers={"Authorization": f"Bearer {TOKEN}"})
-    lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "pipecat_cloud_mock.access"]
     assert len(lines) == 1
     assert LINE.match(lines[0]), lines
     assert TOKEN not in caplog.text

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures"
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -222,8 +221,7 @@ def test_no_admin_turns_the_admin_api_off() -> None:
 
 def test_a_spec_served_under_the_admin_prefix_is_refused(tmp_path: Path) -> None:
     import yaml
-
-    from mockserver import ConfigError, bundled_spec_path
+    from pipecat_cloud_mock import ConfigError, bundled_spec_path
 
     document = yaml.safe_load(bundled_spec_path().read_text(encoding="utf-8"))
     document["servers"] = [{"url": "https://example.invalid/__admin/v1"}]

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest, MockResponse
+from pipecat_cloud_mock.pipeline.routing import RouteMatch
+from pipecat_cloud_mock.seed import rng_for
+from pipecat_cloud_mock.spec.loader import Operation, Spec, load_spec
+from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from mockserver import Config
-from mockserver._pipeline import Mock, MockRequest, MockResponse
-from mockserver._routing import RouteMatch
-from mockserver._session import rng_for
-from mockserver._spec import Operation, Spec, load_spec
-from mockserver._walker import MISSING, compile_schema
-from mockserver.validation import ResponseValidator
 from tests.test_realism_rules import rule_violations
 
 SPECS = Path(__file__).parent / "specs"

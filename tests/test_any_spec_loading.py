@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pipecat_cloud_mock import Config, SpecError, load_spec
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from mockserver import Config, SpecError, load_spec
-from mockserver._cli import main
-from mockserver._pipeline import Mock, MockRequest
-from mockserver.validation import ResponseValidator
 from tests.test_realism_rules import rule_violations
 
 SPECS = Path(__file__).parent / "specs"

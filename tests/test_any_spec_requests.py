@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from mockserver import Config
-from mockserver._pipeline import Mock, MockRequest
-from mockserver._spec import load_spec
-from mockserver.validation import ResponseValidator
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.spec.loader import load_spec
+from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
 SPECS = Path(__file__).parent / "specs"
 AUTH = {"authorization": "Bearer k", "content-type": "application/json"}

@@ -13,12 +13,11 @@ from typing import Any
 
 import schemathesis
 from hypothesis import settings
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.spec.loader import load_spec
 from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.specs.openapi.checks import AcceptedNegativeData
-
-from mockserver import Config, create_app
-from mockserver._spec import load_spec
 
 OFFICIAL = Path(__file__).parent / "specs" / "pipecat-cloud-official.json"
 SPEC = load_spec(OFFICIAL)

@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from mockserver._cli import build_parser, main
-from mockserver._contract_cli import INSTALL_HINT, pytest_arguments
+from pipecat_cloud_mock.cli.contract import INSTALL_HINT, pytest_arguments
+from pipecat_cloud_mock.cli.main import build_parser, main
 
 
 def test_the_options_become_pytest_arguments_and_the_key_never_enters_argv() -> None:
@@ -54,7 +53,7 @@ def test_the_console_script_runs_the_suite() -> None:
 
 @pytest.mark.e2e
 def test_the_spawned_mock_keeps_answering_past_a_full_pipe_and_is_stopped() -> None:
-    from contract_tests.target import SpawnedMockTarget, session_request
+    from pipecat_cloud_mock.contract.target import SpawnedMockTarget, session_request
 
     target = SpawnedMockTarget()
     try:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
+from pipecat_cloud_mock.contract import suite_dir
 
-import contract_tests
 from tests.contract_faults import FAULTS, SELFTEST_KEY
 
-SUITE = str(Path(contract_tests.__file__).parent)
+SUITE = str(suite_dir())
 TARGET = "wsgi:tests.contract_faults:app"
 # Few examples and no shrinking: a planted fault shows on the first responses; shrinking would only cost time.
 settings.register_profile(

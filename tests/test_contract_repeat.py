@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from pipecat_cloud_mock.contract.contract import MOCK_AGENT, MOCK_SESSION_ID
 
-from contract_tests.contract import MOCK_AGENT, MOCK_SESSION_ID
 from tests import contract_faults
 from tests._servers import serve_in_thread
 from tests.contract_faults import SELFTEST_KEY

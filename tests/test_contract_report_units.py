@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contract_tests.coverage import coverage, gap_line
-from contract_tests.options import OPTIONS
-from contract_tests.report_files import markdown_path
-from mockserver import load_spec
+from pipecat_cloud_mock import load_spec
+from pipecat_cloud_mock.contract.coverage import coverage, gap_line
+from pipecat_cloud_mock.contract.options import OPTIONS
+from pipecat_cloud_mock.contract.report_files import markdown_path
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "contract-kit.md"
 

@@ -12,12 +12,17 @@ import pytest
 import yaml
 from hypothesis import find, given
 from hypothesis import strategies as st
-
-from contract_tests.checks import Context, Exchange, drift_items, evaluate
-from contract_tests.report import Recorder, failure_message
-from contract_tests.spec_checks import example_violations, openapi_problems, unresolved_refs
-from contract_tests.strategies import MALFORMED_DATE_TIMES, from_schema, invalid_session_ids, plant_violation
-from contract_tests.target import (
+from pipecat_cloud_mock import bundled_spec_path, load_spec
+from pipecat_cloud_mock.contract.checks import Context, Exchange, drift_items, evaluate
+from pipecat_cloud_mock.contract.report import Recorder, failure_message
+from pipecat_cloud_mock.contract.spec_checks import example_violations, openapi_problems, unresolved_refs
+from pipecat_cloud_mock.contract.strategies import (
+    MALFORMED_DATE_TIMES,
+    from_schema,
+    invalid_session_ids,
+    plant_violation,
+)
+from pipecat_cloud_mock.contract.target import (
     BAD_CREDENTIALS,
     VALID_CREDENTIALS,
     Budget,
@@ -27,9 +32,9 @@ from contract_tests.target import (
     WSGITarget,
     session_request,
 )
-from mockserver import bundled_spec_path, load_spec
-from mockserver._secret import Secret
-from mockserver.validation import default_validator, schema_violations
+from pipecat_cloud_mock.secret import Secret
+from pipecat_cloud_mock.spec.openapi import default_validator, schema_violations
+
 from tests.conftest import SESSION_ID
 
 SPEC = load_spec()
@@ -259,7 +264,7 @@ def test_invalid_session_ids_are_invalid(session_id: str) -> None:
 @pytest.mark.parametrize("path", ["/v1/agents/my-agent/sessions/%0A", "/v1/agents/a%0Ab/sessions/" + SESSION_ID])
 def test_the_mock_answers_an_encoded_newline_through_its_pipeline(path: str) -> None:
     """Found by the kit: Flask's <path> does not match %0A, and its HTML 404 skipped the auth check."""
-    from mockserver import Config, create_app
+    from pipecat_cloud_mock import Config, create_app
 
     client = create_app(Config(access_log=False)).test_client()
     refused = client.get(path)
@@ -269,7 +274,7 @@ def test_the_mock_answers_an_encoded_newline_through_its_pipeline(path: str) -> 
 
 
 def test_a_transport_error_carries_neither_the_key_nor_the_frames_that_held_it() -> None:
-    from contract_tests.plugin import Contract, RunSettings, TargetError
+    from pipecat_cloud_mock.contract.plugin import Contract, RunSettings, TargetError
 
     key = "sk-live-in-a-local-0042"
 

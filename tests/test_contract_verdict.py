@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pipecat_cloud_mock.contract.options import CLI_MARK
 
-from contract_tests.options import CLI_MARK
 from tests._servers import serve_in_thread
 from tests.contract_faults import SELFTEST_KEY
 from tests.contract_faults import app as faulty_app
@@ -61,13 +61,13 @@ def _plugin_test(pytester: pytest.Pytester, body: str) -> str:
     """A test file outside the suite that loads the kit's plugin, to drive one mechanism directly."""
     path = pytester.makepyfile(
         test_mechanism="import pytest\n"
-        "from contract_tests.checks import Finding\n"
-        "from contract_tests.target import session_request\n\n" + body
+        "from pipecat_cloud_mock.contract.checks import Finding\n"
+        "from pipecat_cloud_mock.contract.target import session_request\n\n" + body
     )
     return str(path)
 
 
-PLUGIN = ("-p", "contract_tests.plugin")
+PLUGIN = ("-p", "pipecat_cloud_mock.contract.plugin")
 
 
 def test_a_failure_recorded_by_a_test_that_then_skips_fails_the_run(pytester: pytest.Pytester, run_kit: Run) -> None:

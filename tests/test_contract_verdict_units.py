@@ -5,13 +5,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
-
-from contract_tests.checks import Exchange
-from contract_tests.failures import ContractBroken, failure_text
-from contract_tests.plan import PROBE_REQUESTS, Cost, make_plan
-from contract_tests.report import Recorder
-from contract_tests.target import BAD_CREDENTIALS, Response, session_request
-from contract_tests.verdict import RunFacts, auth_lines, verdict_line
+from pipecat_cloud_mock.contract.checks import Exchange
+from pipecat_cloud_mock.contract.failures import ContractBroken, failure_text
+from pipecat_cloud_mock.contract.plan import PROBE_REQUESTS, Cost, make_plan
+from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.target import BAD_CREDENTIALS, Response, session_request
+from pipecat_cloud_mock.contract.verdict import RunFacts, auth_lines, verdict_line
 
 ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 costs = st.lists(
@@ -106,7 +105,7 @@ def test_a_run_without_a_key_says_what_it_left_out() -> None:
 def test_the_verdict_line_names_every_failed_check_in_table_order() -> None:
     recorder = Recorder()
     recorder.record("prefer-code", [], "k")
-    from contract_tests.checks import Finding
+    from pipecat_cloud_mock.contract.checks import Finding
 
     recorder.record("seeds", [Finding("seeds", "fail", "same")], "k")
     recorder.record("auth", [Finding("auth", "fail", "no")], "k")

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.state.coverage import SOURCES, ServedCounts
 
-from mockserver import Config, create_app
-from mockserver._cli import main
-from mockserver._coverage import SOURCES, ServedCounts
 from tests._servers import serve_in_thread
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"

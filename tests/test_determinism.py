@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
 
-from mockserver import Config, create_app
 from tests.conftest import AUTH
 from tests.helpers import session_url
 from tests.test_realism import session_ids
@@ -21,7 +21,7 @@ IDS = session_ids(6, seed=3)
 
 _CHILD = """
 import hashlib, json, sys
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 from tests.helpers import session_url
 agents, ids, seed = json.loads(sys.argv[1])
 client = create_app(Config(seed=seed, access_log=False)).test_client()

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.config import OPTIONS
+from pipecat_cloud_mock.spec.openapi import default_validator
 
-from mockserver import Config, create_app
-from mockserver._cli import main
-from mockserver._config import OPTIONS
-from mockserver.validation import default_validator
 from tests.conftest import SESSION_ID
 from tests.helpers import assert_error_response
 
@@ -338,7 +338,7 @@ def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
     def accepted(*_: object) -> None:  # a bad value let through must fail the test, not start a server in it
         raise AssertionError("the bad value was accepted and serve() was called")
 
-    monkeypatch.setattr("mockserver._server.serve", accepted)
+    monkeypatch.setattr("pipecat_cloud_mock.http.server.serve", accepted)
     assert main(["serve", *args]) == 2
     out, err = capsys.readouterr()
     assert out == ""

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from pipecat_cloud_mock.http.environ import EnvironHeaders
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.test import EnvironBuilder
-
-from mockserver._environ import EnvironHeaders
 
 HEADERS = {"Authorization": "Bearer t", "Prefer": "code=404", "X-Custom_Thing": "1", "Content-Type": "text/plain"}
 

@@ -12,13 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-
-from mockserver import Config, ConfigError, create_app
-from mockserver import MockPipeline as Mock
-from mockserver import PipelineRequest as MockRequest
-from mockserver._cli import main
-from mockserver._fault_shell import SLOW_CHUNKS, SLOW_GAP_SECONDS
-from mockserver._faults import (
+from pipecat_cloud_mock import Config, ConfigError, create_app
+from pipecat_cloud_mock import MockPipeline as Mock
+from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.faults import (
     FaultPlan,
     FaultSettings,
     FixedLatency,
@@ -30,7 +28,9 @@ from mockserver._faults import (
     parse_rate,
     stub_settings,
 )
-from mockserver.validation import default_validator
+from pipecat_cloud_mock.http.wire import SLOW_CHUNKS, SLOW_GAP_SECONDS
+from pipecat_cloud_mock.spec.openapi import default_validator
+
 from tests._servers import run_cli, serve_in_thread
 from tests.conftest import AUTH, SESSION_ID
 

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from mockserver._cli import main
-from mockserver._fixture_files import load_fixtures
-from mockserver._fixture_parse import FixtureParser, Report
-from mockserver._spec import load_spec
-from mockserver.errors import FixtureError
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.errors import FixtureError
+from pipecat_cloud_mock.spec.loader import load_spec
+from pipecat_cloud_mock.state.files import load_fixtures
+from pipecat_cloud_mock.state.parse import FixtureParser, Report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures"
 SID = "800d444a-e67e-4686-afb3-b0de509cccb3"

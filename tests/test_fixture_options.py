@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mockserver import Config, ConfigError
-from mockserver._cli import build_parser, config_from_args
+from pipecat_cloud_mock import Config, ConfigError
+from pipecat_cloud_mock.cli.main import build_parser, config_from_args
 
 
 def test_flags_reach_the_config() -> None:
@@ -51,7 +50,7 @@ def test_bad_values_say_what_is_accepted(field: str, value: object, message: str
 
 @pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
 def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
-    from mockserver import MockPipeline as Mock
+    from pipecat_cloud_mock import MockPipeline as Mock
 
     (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
     with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):

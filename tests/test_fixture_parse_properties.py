@@ -7,9 +7,8 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver._fixture_parse import FixtureParser, Report, json_path
-from mockserver._spec import load_spec
+from pipecat_cloud_mock.spec.loader import load_spec
+from pipecat_cloud_mock.state.parse import FixtureParser, Report, json_path
 
 PARSER = FixtureParser(load_spec())
 # Keys of the format and of SessionResponse, so generated documents reach deep into the checks.

@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from mockserver import Config, ConfigError
-from mockserver import MockPipeline as Mock
-from mockserver import PipelineRequest as MockRequest
-from mockserver._faults import FixedLatency, LognormalLatency, UniformLatency, parse_latency
-from mockserver._fixture_model import Stub
-from mockserver.validation import default_validator
+from pipecat_cloud_mock import Config, ConfigError
+from pipecat_cloud_mock import MockPipeline as Mock
+from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock.faults import FixedLatency, LognormalLatency, UniformLatency, parse_latency
+from pipecat_cloud_mock.spec.openapi import default_validator
+from pipecat_cloud_mock.state.model import Stub
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures"
 FULL = "800d444a-e67e-4686-afb3-b0de509cccb3"  # written out in full in fixtures/sessions.yaml
@@ -54,8 +53,7 @@ def get(mock: Mock, agent: str, session_id: str, **headers: str) -> tuple[int, A
 
 def sessions_yaml() -> dict[str, Any]:
     import yaml
-
-    from mockserver._fixture_files import _FixtureLoader
+    from pipecat_cloud_mock.state.files import _FixtureLoader
 
     data: dict[str, Any] = yaml.load((EXAMPLES / "sessions.yaml").read_text(), Loader=_FixtureLoader)  # noqa: S506
     return data
@@ -142,7 +140,7 @@ def test_security_comes_before_stubs(mock: Mock) -> None:
 
 def test_the_first_matching_stub_answers_and_added_stubs_go_first(mock: Mock) -> None:
     parser = mock.control.parser
-    from mockserver._fixture_parse import Report
+    from pipecat_cloud_mock.state.parse import Report
 
     rule = {"id": "override", "match": {"agentName": "support-bot"}, "respond": {"status": 404}}
     stub = parser.stub(rule, Report("admin"), (), default_id="")
@@ -152,7 +150,7 @@ def test_the_first_matching_stub_answers_and_added_stubs_go_first(mock: Mock) ->
 
 
 def test_stub_fault_and_error_rate_reach_the_response_as_data(mock: Mock) -> None:
-    from mockserver._fixture_parse import Report
+    from pipecat_cloud_mock.state.parse import Report
 
     rule = {"id": "f", "match": {"agentName": "f"}, "respond": {"status": 200, "fault": "truncate"}, "errorRate": 0.25}
     stub = mock.control.parser.stub(rule, Report("admin"), (), default_id="")

@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.errors import ConfigError
 
-from mockserver import Config, create_app
-from mockserver.errors import ConfigError
 from tests._servers import CLI, run_cli
 
 RULE = '{"id": "evil", "respond": {"status": 500}}'

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.errors import FixtureError
+from pipecat_cloud_mock.state.files import load_fixtures
+from pipecat_cloud_mock.state.limits import MAX_ADMIN_BODY, MAX_FIXTURE_FILE
 
-from mockserver import Config, create_app
-from mockserver._fixture_files import load_fixtures
-from mockserver._limits import MAX_ADMIN_BODY, MAX_FIXTURE_FILE
-from mockserver.errors import FixtureError
 from tests._servers import CLI
 
 SID = "800d5d4a-0fe4-4a3f-b4c8-6a0b86d9b0b5"
@@ -70,7 +70,7 @@ def test_a_backtracking_regex_that_passes_the_check_is_cut_off_when_it_matches()
     # (a|aa)+$ has no nested repeat, yet backtracks exponentially on a's followed by a b: every match of a
     # stub pattern has a time limit, so the request is answered (as if the stub did not match).
     script = f"""
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 client = create_app(Config()).test_client()
 rule = {{"match": {{"agentName": {{"regex": "(a|aa)+$"}}}}, "respond": {{"status": 500}}}}
 assert client.post("/__admin/stubs", json=rule).status_code == 201

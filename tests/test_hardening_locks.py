@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from pipecat_cloud_mock.faults import RequestCounter
+from pipecat_cloud_mock.state.journal import JournalRing
 
-from mockserver._faults import RequestCounter
-from mockserver._journal_ring import JournalRing
 from tests._servers import run_cli
 
 HEADERS = {"Authorization": "Bearer k"}

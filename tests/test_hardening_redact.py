@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 
 LEAKED_BEFORE = (
     "X-Auth-Token",

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pipecat_cloud_mock import Config, MockPipeline, create_app
+from pipecat_cloud_mock.errors import ConfigError
+from pipecat_cloud_mock.state.model import FixtureSet
 from werkzeug.test import EnvironBuilder
-
-from mockserver import Config, MockPipeline, create_app
-from mockserver._fixture_model import FixtureSet
-from mockserver.errors import ConfigError
 
 SID = "800d5d4a-0fe4-4a3f-b4c8-6a0b86d9b0b5"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -103,7 +102,7 @@ def test_a_journal_read_is_streamed_an_entry_at_a_time() -> None:
 
 
 def _report() -> Any:
-    from mockserver._fixture_parse import Report
+    from pipecat_cloud_mock.state.parse import Report
 
     return Report("admin")
 
@@ -112,7 +111,7 @@ def test_an_admin_write_decodes_only_the_session_it_changed(monkeypatch: pytest.
     import json as real_json
     import types
 
-    import mockserver._store as store_module
+    import pipecat_cloud_mock.state.store as store_module
 
     mock = MockPipeline(Config(access_log=False))
     store = mock.control.store

@@ -8,8 +8,7 @@ import threading
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from mockserver._journal_ring import CUT_TO, JournalRing, Row, _encode
+from pipecat_cloud_mock.state.journal import CUT_TO, JournalRing, Row, _encode
 
 
 def row(path: str, headers: dict[str, str] | None = None, status: int = 200) -> Row:
@@ -123,8 +122,8 @@ def test_forked_workers_and_their_threads_record_every_entry_once(size: int) -> 
 
 
 def test_the_largest_journal_fits_its_byte_ring_under_the_cap() -> None:
-    from mockserver._config import MAX_JOURNAL_SIZE
-    from mockserver._journal_ring import MAX_BYTES
+    from pipecat_cloud_mock.config import MAX_JOURNAL_SIZE
+    from pipecat_cloud_mock.state.journal import MAX_BYTES
 
     ring = JournalRing(MAX_JOURNAL_SIZE)  # 10,000,000 would have asked for 40 GiB and failed with ENOMEM
     assert ring.capacity == MAX_BYTES
@@ -135,7 +134,7 @@ def test_the_largest_journal_fits_its_byte_ring_under_the_cap() -> None:
 def test_shared_memory_that_cannot_be_had_is_a_clear_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import mmap
 
-    from mockserver.errors import ConfigError
+    from pipecat_cloud_mock.errors import ConfigError
 
     def refuse(*args: object) -> None:
         raise OSError(12, "Cannot allocate memory")
@@ -146,7 +145,7 @@ def test_shared_memory_that_cannot_be_had_is_a_clear_config_error(monkeypatch: p
 
 
 def test_a_read_spanning_several_batches_returns_every_entry_once_in_order() -> None:
-    from mockserver._journal_ring import READ_BATCH
+    from pipecat_cloud_mock.state.journal import READ_BATCH
 
     ring = JournalRing(3 * READ_BATCH)
     for i in range(2 * READ_BATCH + 10):
@@ -157,7 +156,7 @@ def test_a_read_spanning_several_batches_returns_every_entry_once_in_order() -> 
 def test_entries_overwritten_while_a_read_is_paused_end_it_rather_than_coming_back_wrong(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import mockserver._journal_ring as ring_module
+    import pipecat_cloud_mock.state.journal as ring_module
 
     monkeypatch.setattr(ring_module, "READ_BATCH", 2)
     ring = JournalRing(8)

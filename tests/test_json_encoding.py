@@ -1,4 +1,4 @@
-"""mockserver._json.dumps: compact JSON that reads back as the same value, whichever encoder runs."""
+"""pipecat_cloud_mock.mocker.encode.dumps: compact JSON that reads back as the same value, whichever encoder runs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 
 from hypothesis import example, given
 from hypothesis import strategies as st
-
-from mockserver._json import dumps
+from pipecat_cloud_mock.mocker.encode import dumps
 
 json_values = st.recursive(
     st.none()

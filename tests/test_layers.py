@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock import PipelineRequest as MockRequest
 
-from mockserver import Config, create_app
-from mockserver import PipelineRequest as MockRequest
 from tests.conftest import AUTH, SESSION_ID
 from tests.helpers import assert_error_response, session_url
 

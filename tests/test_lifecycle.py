@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.spec.openapi import default_validator
 
-from mockserver import Config, create_app
-from mockserver.validation import default_validator
 from tests._servers import serve_in_thread
 
 AUTH = {"Authorization": "Bearer t"}
@@ -200,7 +200,7 @@ def test_a_running_session_grows_with_the_clock_and_ends_by_itself(client: Flask
 
 
 def _ms(text: str) -> int:
-    from mockserver._session import parse_iso_ms
+    from pipecat_cloud_mock.mocker.session import parse_iso_ms
 
     value = parse_iso_ms(text)
     assert value is not None

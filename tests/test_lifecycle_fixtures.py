@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.mocker.session import parse_iso_ms
 
-from mockserver import Config, create_app
-from mockserver._session import parse_iso_ms
 from tests._servers import CLI
 
 AUTH = {"Authorization": "Bearer t"}
@@ -64,7 +64,7 @@ moments = st.integers(1_600_000_000_000, 1_800_000_000_000)
 def test_any_given_times_are_kept_and_the_rest_fits_around_them(
     seed: int, created: int, length: int, which: str
 ) -> None:
-    from mockserver._walker import iso_ms
+    from pipecat_cloud_mock.mocker.walker import iso_ms
 
     fields: dict[str, object] = {}
     if which in ("both", "created", "running"):

@@ -6,9 +6,8 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver import Config, create_app
-from mockserver._spec import load_spec
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.spec.loader import load_spec
 
 AUTH = {"Authorization": "Bearer t"}
 _LIST_ITEM_FIELDS = tuple(load_spec().schema("SessionListItem")["properties"])

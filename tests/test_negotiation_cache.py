@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from mockserver import Config, create_app
-from mockserver._pipeline import MockRequest
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.pipeline.mock import MockRequest
+
 from tests.conftest import SESSION_ID
 
 AUTH = {"authorization": "Bearer t"}

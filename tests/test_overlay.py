@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mockserver import SpecError, bundled_spec_path, load_spec
-from mockserver._overlay import apply_overlay
+from pipecat_cloud_mock import SpecError, bundled_spec_path, load_spec
+from pipecat_cloud_mock.spec.overlay import apply_overlay
 
 DOC = {"openapi": "3.0.0", "paths": {"/a": {"get": {"tags": ["x"]}}}, "info": {"title": "t"}}
 

@@ -9,11 +9,10 @@ import tomllib
 import warnings
 from pathlib import Path
 
+import pipecat_cloud_mock
 import pytest
-
-import mockserver
-from mockserver import Config
-from mockserver._cli import build_parser, config_from_args
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock.cli.main import build_parser, config_from_args
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,13 +22,15 @@ def test_version_is_the_installed_distribution_version(capsys: pytest.CaptureFix
         build_parser().parse_args(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"pipecat-mock {importlib.metadata.version('pipecat-cloud-mock')}\n"
-    assert mockserver.__version__ == importlib.metadata.version("pipecat-cloud-mock")
+    assert pipecat_cloud_mock.__version__ == importlib.metadata.version("pipecat-cloud-mock")
 
 
 def test_the_console_script_answers_version() -> None:
-    done = subprocess.run([sys.executable, "-m", "mockserver", "--version"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipecat_cloud_mock", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"pipecat-mock {mockserver.__version__}"
+    assert done.stdout.strip() == f"pipecat-mock {pipecat_cloud_mock.__version__}"
 
 
 def test_serve_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,12 +55,14 @@ def test_the_licence_is_the_one_pyproject_names() -> None:
     ("old", "new"), [("Mock", "MockPipeline"), ("MockRequest", "PipelineRequest"), ("MockResponse", "PipelineResponse")]
 )
 def test_the_old_names_still_work_with_a_deprecation_warning(old: str, new: str) -> None:
-    with pytest.warns(DeprecationWarning, match=f"mockserver.{old} is deprecated.*use mockserver.{new}"):
-        value = getattr(mockserver, old)
-    assert value is getattr(mockserver, new)
+    with pytest.warns(
+        DeprecationWarning, match=f"pipecat_cloud_mock.{old} is deprecated.*use pipecat_cloud_mock.{new}"
+    ):
+        value = getattr(pipecat_cloud_mock, old)
+    assert value is getattr(pipecat_cloud_mock, new)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        getattr(mockserver, new)  # the new name is silent
+        getattr(pipecat_cloud_mock, new)  # the new name is silent
 
 
 def test_admin_is_said_positively_and_the_old_double_negative_still_works() -> None:

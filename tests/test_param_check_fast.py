@@ -8,8 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
-
-from mockserver._request_check import _simple_check
+from pipecat_cloud_mock.pipeline.params import _simple_check
 
 SCHEMAS = [
     {"type": "string"},

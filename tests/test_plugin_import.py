@@ -11,12 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pipecat_cloud_mock
 import pytest
 
-import mockserver
-
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("flask", "werkzeug", "openapi_core", "mockserver._app", "mockserver._pipeline", "mockserver._spec")
+HEAVY = (
+    "flask",
+    "werkzeug",
+    "openapi_core",
+    "pipecat_cloud_mock.http.app",
+    "pipecat_cloud_mock.pipeline.mock",
+    "pipecat_cloud_mock.spec.loader",
+)
 
 
 def modules_after(statement: str) -> set[str]:
@@ -26,23 +32,23 @@ def modules_after(statement: str) -> set[str]:
 
 
 def test_importing_the_plugin_imports_neither_flask_nor_openapi_core() -> None:
-    loaded = modules_after("import mockserver.pytest_plugin")
-    assert "mockserver.pytest_plugin" in loaded
+    loaded = modules_after("import pipecat_cloud_mock.pytest_plugin")
+    assert "pipecat_cloud_mock.pytest_plugin" in loaded
     assert sorted(loaded & set(HEAVY)) == []
 
 
 def test_the_guard_sees_a_heavy_import() -> None:
     # The check above must be able to fail: the app's import does pull these in.
-    assert set(HEAVY) <= modules_after("import mockserver.pytest_plugin, mockserver._app")
+    assert set(HEAVY) <= modules_after("import pipecat_cloud_mock.pytest_plugin, pipecat_cloud_mock.http.app")
 
 
 def test_the_package_names_load_on_first_access() -> None:
-    assert modules_after("import mockserver").isdisjoint(HEAVY)
-    assert set(mockserver.__all__) <= set(dir(mockserver))
-    for name in mockserver.__all__:
-        assert getattr(mockserver, name) is not None
+    assert modules_after("import pipecat_cloud_mock").isdisjoint(HEAVY)
+    assert set(pipecat_cloud_mock.__all__) <= set(dir(pipecat_cloud_mock))
+    for name in pipecat_cloud_mock.__all__:
+        assert getattr(pipecat_cloud_mock, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        _ = mockserver.nothing  # type: ignore[attr-defined]
+        _ = pipecat_cloud_mock.nothing  # type: ignore[attr-defined]
 
 
 def test_the_benchmark_script_runs() -> None:

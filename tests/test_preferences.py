@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, PreferenceError, create_app, load_spec
+from pipecat_cloud_mock.mocker.negotiate import Preferences, parse_preferences
 from werkzeug.test import TestResponse
 
-from mockserver import Config, PreferenceError, create_app, load_spec
-from mockserver._negotiate import Preferences, parse_preferences
 from tests.conftest import AUTH
 from tests.helpers import assert_error_response, assert_keeps_contract, session_url
 from tests.test_realism import session_ids

@@ -1,6 +1,6 @@
 """Every body the mock can produce keeps the contract: Hypothesis over agents, session ids, seeds, preferences.
 
-Documented statuses (200/404/500) validate through openapi-core (mockserver.validation.default_validator);
+Documented statuses (200/404/500) validate through openapi-core (pipecat_cloud_mock.spec.openapi.default_validator);
 the mock's own 401/405/422 are not in the spec, so their ErrorResponse shape is checked against the schema.
 """
 
@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import example, given
 from hypothesis import strategies as st
+from pipecat_cloud_mock.mocker.session import session_values
 
-from mockserver._session import session_values
 from tests.conftest import AUTH
 from tests.helpers import assert_keeps_contract, routes, session_url
 from tests.test_realism import check_session

@@ -38,7 +38,7 @@ def test_an_exception_in_the_server_fails_the_test_that_caused_it(pytester: pyte
     pytester.makepyfile(
         """
 import requests
-from mockserver import _pipeline
+from pipecat_cloud_mock.pipeline import mock as _pipeline
 
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 
@@ -63,7 +63,7 @@ def test_bad_admin_calls_raise_with_every_problem(pytester: pytest.Pytester) -> 
     pytester.makepyfile(
         """
 import pytest
-from mockserver.admin_client import AdminError
+from pipecat_cloud_mock.admin_client import AdminError
 
 def test_bad(pipecat_mock):
     with pytest.raises(AdminError) as caught:
@@ -80,7 +80,7 @@ def test_the_fixture_follows_a_config_with_api_keys_and_an_admin_token(pytester:
     pytester.makeconftest(
         """
 import pytest
-from mockserver import Config
+from pipecat_cloud_mock import Config
 
 @pytest.fixture(scope="session")
 def pipecat_mock_config():

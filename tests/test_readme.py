@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-
-from mockserver._config import OPTIONS
-from mockserver._negotiate import PREFERENCES
+from pipecat_cloud_mock.config import OPTIONS
+from pipecat_cloud_mock.mocker.negotiate import PREFERENCES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.mocker.session import _cached_agent_ids, agent_ids, session_values
 
-from mockserver import Config, create_app
-from mockserver._session import _cached_agent_ids, agent_ids, session_values
 from tests.conftest import AUTH
 from tests.helpers import assert_keeps_contract, session_url
 
@@ -163,7 +163,7 @@ def test_the_spec_example_is_not_copied_into_generated_data(client: FlaskClient)
 
 
 def test_a_field_a_future_spec_adds_is_generated_without_code_changes(tmp_path: Path) -> None:
-    from mockserver import bundled_spec_path
+    from pipecat_cloud_mock import bundled_spec_path
 
     text = bundled_spec_path().read_text()
     text = text.replace(

@@ -13,13 +13,12 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver import Config
-from mockserver._pipeline import Mock, MockRequest
-from mockserver._session import rng_for
-from mockserver._spec import Spec
-from mockserver._walker import MISSING, compile_schema
-from mockserver.validation import ResponseValidator
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.seed import rng_for
+from pipecat_cloud_mock.spec.loader import Spec
+from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
@@ -238,7 +237,7 @@ def specs(draw: st.DrawFn) -> tuple[dict[str, Any], str, dict[str, Any]]:
 
 
 def _spec_of(document: dict[str, Any]) -> Spec:
-    from mockserver._spec import _index
+    from pipecat_cloud_mock.spec.loader import _index
 
     return _index(__import__("pathlib").Path("generated.yaml"), document)
 
@@ -325,7 +324,7 @@ def test_a_schema_can_turn_one_rule_off_and_keep_the_others() -> None:
 
 
 def test_the_document_can_turn_rules_off_everywhere() -> None:
-    from mockserver._realism import Hints
+    from pipecat_cloud_mock.mocker.realism import Hints
 
     hints = Hints.from_document({"x-mock-realism": {"optional": False, "nulls": False}})
     values = _draws(TIMES, hints)

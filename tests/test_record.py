@@ -16,13 +16,13 @@ import requests
 import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
+from pipecat_cloud_mock import Config, ConfigError, create_app
+from pipecat_cloud_mock import MockPipeline as Mock
+from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock.cli.main import main
+from pipecat_cloud_mock.record.proxy import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
+from pipecat_cloud_mock.secret import Secret
 
-from mockserver import Config, ConfigError, create_app
-from mockserver import MockPipeline as Mock
-from mockserver import PipelineRequest as MockRequest
-from mockserver._cli import main
-from mockserver._record import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
-from mockserver._secret import Secret
 from tests._servers import run_cli, serve_in_thread
 from tests.conftest import SESSION_ID
 
@@ -220,7 +220,7 @@ def test_record_then_replay_gives_the_same_bodies(upstream: tuple[str, list[dict
     ],
 )
 def test_an_earlier_recording_that_cannot_be_continued_is_a_clear_error(tmp_path: Path, text: str, reason: str) -> None:
-    from mockserver._record import Recording
+    from pipecat_cloud_mock.record.proxy import Recording
 
     path = tmp_path / RECORDING_FILE
     path.write_text(text, encoding="utf-8")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app, load_spec
+from pipecat_cloud_mock.mocker.session import session_values
+from pipecat_cloud_mock.pipeline.routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 
-from mockserver import Config, create_app, load_spec
-from mockserver._routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
-from mockserver._session import session_values
 from tests.conftest import AUTH, SESSION_ID
 from tests.helpers import assert_error_response, assert_keeps_contract, session_url
 from tests.test_spec_loading import VALID_MINIMAL
@@ -136,7 +136,7 @@ def test_dot_segments_are_resolved_as_clients_and_validators_resolve_them(
 
 
 def test_raw_request_path_keeps_percent_encoding_reads_absolute_form_and_falls_back_to_the_decoded_path() -> None:
-    from mockserver._routing import raw_request_path
+    from pipecat_cloud_mock.pipeline.routing import raw_request_path
 
     assert (
         raw_request_path({"RAW_URI": "/v1/agents/a%2Fb/sessions/x?__code=404", "PATH_INFO": "ignored"})

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 import requests
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.spec.openapi import default_validator
 
-from mockserver import Config, create_app
-from mockserver.validation import default_validator
 from tests._servers import serve_in_thread
 from tests.conftest import AUTH, SESSION_ID
 

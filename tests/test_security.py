@@ -6,10 +6,10 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.cli.main import build_parser, config_from_args
+from pipecat_cloud_mock.secret import Secret
 
-from mockserver import Config, create_app
-from mockserver._cli import build_parser, config_from_args
-from mockserver._secret import Secret
 from tests.conftest import SESSION_ID
 from tests.helpers import assert_error_response, session_url
 

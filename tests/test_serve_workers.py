@@ -35,7 +35,18 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     temp_dir = tmp_path_factory.mktemp("tmpdir")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--workers", "2", "--port", "0", "--fixtures", "fixtures"],
+        [
+            sys.executable,
+            "-m",
+            "pipecat_cloud_mock",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            "0",
+            "--fixtures",
+            "fixtures",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -12,8 +12,7 @@ import uuid
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver._session import (
+from pipecat_cloud_mock.mocker.session import (
     _CPU_NOISE,
     CPU_NOISE_SIGMA,
     NORMAL_QUANTILES,
@@ -22,7 +21,7 @@ from mockserver._session import (
     _timeseries,
     session_values,
 )
-from mockserver._walker import iso_ms, uuid4_from, uuid4_from_bytes
+from pipecat_cloud_mock.mocker.walker import iso_ms, uuid4_from, uuid4_from_bytes
 
 
 def test_noise_tables_are_normal_with_the_documented_sigma() -> None:
@@ -93,7 +92,7 @@ def test_iso_ms_matches_strftime(epoch_ms: int) -> None:
 
 
 def test_lazy_rng_draws_exactly_like_rng_for() -> None:
-    from mockserver._session import lazy_rng_for, rng_for
+    from pipecat_cloud_mock.seed import lazy_rng_for, rng_for
 
     lazy, eager = lazy_rng_for(7, "fill", "op", 200, "agent"), rng_for(7, "fill", "op", 200, "agent")
     assert [lazy.random(), lazy.randint(0, 9), lazy.getrandbits(128), lazy.choice("abc")] == [

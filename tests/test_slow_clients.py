@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import requests
+from pipecat_cloud_mock.http.server import HEAD_SECONDS, head_arrived
 
-from mockserver._server import HEAD_SECONDS, head_arrived
 from tests._servers import Running, run_cli
 from tests.conftest import AUTH
 from tests.helpers import assert_error_response
@@ -147,8 +147,7 @@ def test_each_request_on_a_kept_alive_connection_gets_its_own_head_deadline(monk
     from types import SimpleNamespace
 
     from gunicorn.workers.gthread import ThreadWorker
-
-    from mockserver._server import HeadGatedThreadWorker
+    from pipecat_cloud_mock.http.server import HeadGatedThreadWorker
 
     handed: list[Any] = []
     monkeypatch.setattr(ThreadWorker, "enqueue_req", lambda self, conn: handed.append(conn))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from mockserver import SpecError, bundled_spec_path, load_spec
-from mockserver._cli import main
+from pipecat_cloud_mock import SpecError, bundled_spec_path, load_spec
+from pipecat_cloud_mock.cli.main import main
 
 VALID_MINIMAL = """\
 openapi: 3.0.0

@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from mockserver import Config
-from mockserver import MockPipeline as Mock
-from mockserver import PipelineRequest as MockRequest
-from mockserver._fixture_files import load_fixtures
-from mockserver._fixture_parse import FixtureParser
-from mockserver._spec import load_spec
-from mockserver._store import Store
+from pipecat_cloud_mock import Config
+from pipecat_cloud_mock import MockPipeline as Mock
+from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock.spec.loader import load_spec
+from pipecat_cloud_mock.state.files import load_fixtures
+from pipecat_cloud_mock.state.parse import FixtureParser
+from pipecat_cloud_mock.state.store import Store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures"
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -197,7 +196,7 @@ def test_the_private_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: 
 
 
 def test_a_state_db_journal_longer_than_one_read_batch_comes_back_whole(tmp_path: Path) -> None:
-    from mockserver._journal_ring import READ_BATCH
+    from pipecat_cloud_mock.state.journal import READ_BATCH
 
     size = 2 * READ_BATCH + 50
     mock = Mock(Config(access_log=False, journal_size=size, state_db=tmp_path / "state.db"))

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-
-from mockserver import Config, create_app
-from mockserver._verify import Call, check_called, path_matcher, summarize
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.state.verify import Call, check_called, path_matcher, summarize
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 OTHER_ID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from pipecat_cloud_mock.admin_client import AdminClient
+from pipecat_cloud_mock.state.verify import check_called, unmatched_failure
 
-from mockserver._verify import check_called, unmatched_failure
-from mockserver.admin_client import AdminClient
 from tests._servers import CLI, run_cli
 
 pytestmark = pytest.mark.e2e

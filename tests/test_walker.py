@@ -6,10 +6,9 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mockserver._session import rng_for
-from mockserver._walker import MISSING, compile_schema
-from mockserver.validation import schema_violations
+from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
+from pipecat_cloud_mock.seed import rng_for
+from pipecat_cloud_mock.spec.openapi import schema_violations
 
 STRING_FORMATS = ("uuid", "date-time", "date", "time", "email", "idn-email", "ipv4", "ipv6", "byte", "hostname", "uri")
 FUTURE_FIELDS: dict[str, Any] = {

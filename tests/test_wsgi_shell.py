@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response
+from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock.http.shell import INTERNAL_ERROR
+from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.routing import raw_request_path
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Request
-
-from mockserver import Config, create_app
-from mockserver._pipeline import Mock, MockRequest
-from mockserver._routing import raw_request_path
-from mockserver._wsgi_shell import INTERNAL_ERROR
 
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 SESSION = f"/v1/agents/bot/sessions/{SID}"

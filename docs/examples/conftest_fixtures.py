@@ -1,8 +1,7 @@
 from pathlib import Path
 
 import pytest
-
-from mockserver import Config
+from pipecat_cloud_mock import Config
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-from mockserver import Config, create_app
+from pipecat_cloud_mock import Config, create_app
 
 app = create_app(Config(seed=7, access_log=False))
 client = app.test_client()

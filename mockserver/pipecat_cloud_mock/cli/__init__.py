@@ -1,0 +1,1 @@
+"""The `pipecat-mock` command line: serve, contract, coverage, check-fixtures, record."""

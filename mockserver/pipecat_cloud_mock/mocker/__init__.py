@@ -1,0 +1,1 @@
+"""What an answer is: negotiation, bodies from the schema (general realism and the session world), encoding."""

@@ -1,0 +1,1 @@
+"""`pipecat-mock record`: a proxy that records the real API's answers as fixtures."""

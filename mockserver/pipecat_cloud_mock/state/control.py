@@ -1,0 +1,179 @@
+"""What the user controls, as the pipeline sees it: fixture sessions, stubs, and the request journal.
+
+Built once per Mock: loads the fixtures (FixtureError before anything starts), opens the shared store,
+and answers the pipeline's questions with plain data. No Flask here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipecat_cloud_mock.errors import ConfigError
+from pipecat_cloud_mock.mocker.consistency import fitted_base
+from pipecat_cloud_mock.mocker.session import agent_ids, session_values
+from pipecat_cloud_mock.mocker.walker import Generator, compile_schema
+from pipecat_cloud_mock.seed import rng_for
+from pipecat_cloud_mock.spec.loader import Operation, Spec
+from pipecat_cloud_mock.state.files import load_fixtures
+from pipecat_cloud_mock.state.model import FixtureSet, Stub, StubResponse
+from pipecat_cloud_mock.state.parse import FixtureParser
+from pipecat_cloud_mock.state.redact import redact as redact_headers
+from pipecat_cloud_mock.state.store import LifecycleStore, State, Store
+
+# Nullable fields whose null-ness marks the kind of session (running, finished, never started).
+_SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
+_SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
+
+
+@dataclass(frozen=True)
+class StubHit:
+    stub: Stub
+    response: StubResponse
+    position: int  # how many matching requests came before this one
+
+
+def redact(headers: Mapping[str, str], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Headers fit for the journal: every credential header (`_redact`'s rule, plus `extra` names) masked."""
+    return redact_headers(headers, extra)
+
+
+def deep_merge(base: Any, given: Any) -> Any:
+    """`given` over `base`: objects merged key by key, anything else taken from `given` as written."""
+    if isinstance(base, Mapping) and isinstance(given, Mapping):
+        merged = dict(base)
+        for key, value in given.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return given
+
+
+class Control:
+    redacted_names: tuple[str, ...] = ()  # header names the user asked to redact, beyond the rule (--redact-header)
+
+    def __init__(self, spec: Spec, fixtures_dir: Path | None, journal_size: int, state_db: Path | None) -> None:
+        self.parser = FixtureParser(spec)
+        self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
+        self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
+        # The operation whose seeded fill a fixture session gets in lists: getSession's when the spec has it.
+        self._details_op = next(
+            (op for op in spec.operations if op.operation_id == "getSession"),
+            next((op for op in spec.operations if _serves_sessions(op)), None),
+        )
+        self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
+        self._temp_dir: str | None = None
+        private = state_db is None  # a temporary file no other server can know of
+        if state_db is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="pipecat-mock-")
+            state_db = Path(self._temp_dir) / "state.sqlite3"
+            # Forked workers inherit this handler: only the process that made the directory removes it.
+            atexit.register(_remove_dir, self._temp_dir, os.getpid())
+        try:
+            operations = [op.operation_id for op in spec.operations]
+            self.store = Store(state_db, journal_size, self.parser, private=private, operations=operations)
+            self.store.start(self.initial)  # a shared --state-db keeps what other servers put there
+            self.lifecycle_store = LifecycleStore(self.store)
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"cannot use {state_db} as the state database ({exc}). Valid values: a writable path for an "
+                "SQLite file (it is created if missing), or leave --state-db out for a temporary one."
+            ) from None
+        # gunicorn forks workers after this: none may inherit an open SQLite connection (each opens its own).
+        self.store.close()
+
+    def serves_sessions(self, operation: Operation) -> bool:
+        return operation.operation_id in self._session_ops
+
+    def state(self) -> State:
+        """Sessions and stubs for one request: read once, then pass to match_stub and session."""
+        return self.store.state()
+
+    def match_stub(self, state: State, params: Mapping[str, str], headers: Mapping[str, str]) -> StubHit | None:
+        for stub in state.stubs:
+            if stub.match.matches(params, headers):
+                position = self.store.advance(stub.id)  # counts hits for every stub, positions for sequences
+                return StubHit(stub, stub.response_at(position), position)
+        return None
+
+    def session(self, state: State, params: Mapping[str, str]) -> Mapping[str, Any] | None:
+        """The fields a fixture gives for this session, or None when no fixture defines it."""
+        return state.sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
+
+    def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
+        """Given fields exactly as written; the rest from the realism layer, then the schema walker."""
+        agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        status: int,
+        stub: Stub | None = None,
+        operation: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        journaled = redact(headers, self.redacted_names)
+        self.store.record(method, path, dict(query), journaled, status, stub.id if stub else None, operation, source)
+
+    def fixture_body(self, seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
+        """A fixture session's full body, as getSession serves it (for the list and the agent's counts)."""
+        op_id = self._details_op.operation_id if self._details_op else "getSession"
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._session_walker(rng_for(seed, "fill", op_id, 200, agent, session_id), provided)
+
+    def reset(self) -> None:
+        self.store.replace_all(self.initial)
+        self.lifecycle_store.clear()
+
+    def close(self) -> None:
+        self.store.close()
+        self.store.release()
+        if self._temp_dir is not None:
+            _remove_dir(self._temp_dir, os.getpid())
+
+
+def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Generated values for the same kind of session as `given` describes.
+
+    A fixture saying `endedAt: null` wants a running session, so the generated completionStatus and
+    metrics must be those of a running one too: try seeded variants until the null-ness of the shape
+    fields agrees with what was given (deterministic: the same inputs pick the same variant).
+    """
+    wanted = {name: given[name] is None for name in _SHAPE_FIELDS if name in given}
+    base = session_values(seed, agent, session_id)
+    for attempt in range(1, _SHAPE_ATTEMPTS):
+        if all((base[name] is None) == is_null for name, is_null in wanted.items()):
+            break
+        variant = rng_for(seed, "shape", attempt).getrandbits(62)
+        base = session_values(variant, agent, session_id)
+        org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
+        base.update(organizationId=org, serviceId=service, deploymentId=deployment)
+    return fitted_base(seed, agent, session_id, given, base)  # times and metrics around the given times
+
+
+def _serves_sessions(op: Operation) -> bool:
+    names = {p.name for p in op.parameters if p.location == "path"}
+    response = op.responses.get("200")
+    media = response.media_type() if response else None
+    return (
+        {"agentName", "sessionId"} <= names
+        and op.method == "GET"
+        and media is not None
+        and media.schema_name in ("SessionResponse", "SdkSessionResponse")
+    )
+
+
+def _remove_dir(path: str, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:
+        shutil.rmtree(path, ignore_errors=True)
