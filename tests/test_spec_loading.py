@@ -100,3 +100,28 @@ def test_a_minimal_valid_spec_loads(tmp_path: Path) -> None:
     spec = load_spec(path)
     assert spec.base_path == "/api"
     assert [op.operation_id for op in spec.operations] == ["getThing"]
+
+
+@pytest.mark.parametrize(
+    ("servers", "named"),
+    [
+        ('servers: [{url: "http://x/__admin"}]\n', "the spec's base path '/__admin'"),
+        ('servers: [{url: "/v1"}]\n', None),
+    ],
+)
+def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
+    tmp_path: Path, servers: str, named: str | None
+) -> None:
+    from pipecat_cloud_mock import Config, ConfigError, create_app
+
+    text = VALID_MINIMAL.replace('servers: [{url: "https://example.invalid/api"}]\n', servers)
+    path_level = text.replace("  /things/{thingId}:\n", '  /things/{thingId}:\n    servers: [{url: "/__admin/x"}]\n')
+    for spec, expected in ((text, named), (path_level, "operation getThing's server '/__admin/x'")):
+        file = tmp_path / "spec.yaml"
+        file.write_text(spec)
+        if expected is None:
+            create_app(Config(access_log=False, spec=file)).extensions["pipecat_mock"].control.close()
+            continue
+        with pytest.raises(ConfigError, match="is under /__admin/") as refused:
+            create_app(Config(access_log=False, spec=file))
+        assert expected in str(refused.value)

@@ -24,8 +24,15 @@ def create_app(config: Config | None = None) -> Flask:
     Raises SpecError on a broken spec, FixtureError on bad fixtures.
     """
     mock = Mock(config or Config())
-    if (mock.spec.base_path + "/").startswith(ADMIN_PREFIX + "/"):
-        raise ConfigError(f"the spec's base path {mock.spec.base_path!r} is under {ADMIN_PREFIX}/, the admin API's.")
+    # Every base the spec serves (document-, path- and operation-level servers) must stay clear of the admin API.
+    for op in mock.spec.operations:
+        base = mock.spec.base_path if op.base_path is None else op.base_path
+        if (base + "/").startswith(ADMIN_PREFIX + "/"):
+            where = "the spec's base path" if op.base_path is None else f"operation {op.operation_id}'s server"
+            raise ConfigError(
+                f"{where} {base!r} is under {ADMIN_PREFIX}/, the admin API's. Valid values: a server URL whose "
+                f"path is not {ADMIN_PREFIX} or below it."
+            )
     app = Flask("pipecat_cloud_mock")
     app.extensions["pipecat_mock"] = mock
 
