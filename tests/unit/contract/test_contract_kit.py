@@ -1,0 +1,122 @@
+"""The contract kit has teeth: run the whole suite in-process against a server with one planted fault and
+check that it fails, for the right reason (the failing check's name), and passes with no fault."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+from hypothesis import Phase, settings
+from pipecat_cloud_mock.contract import suite_dir
+
+from tests.support.contract_faults import FAULTS, SELFTEST_KEY
+
+SUITE = str(suite_dir())
+TARGET = "wsgi:tests.support.contract_faults:app"
+# Few examples and no shrinking: a planted fault shows on the first responses; shrinking would only cost time.
+settings.register_profile(
+    "contract-selftest", max_examples=5, deadline=None, database=None, phases=[Phase.explicit, Phase.generate]
+)
+
+# fault -> (checks that must fail, checks that may also fail because of it)
+EXPECTED: dict[str, tuple[set[str], set[str]]] = {
+    "none": (set(), set()),
+    "wrong_type": ({"schema"}, set()),
+    "bad_date_time": ({"schema"}, set()),
+    "wrong_content_type": ({"content-type"}, set()),
+    "error_shape": ({"shape"}, {"schema"}),  # ErrorResponse requires error and code
+    "auth_ignored": ({"auth"}, set()),
+    "session_mismatch": ({"invariants"}, {"known-session"}),
+    "percentiles": ({"invariants"}, set()),
+    "server_error": ({"no-5xx"}, {"known-session", "prefer-code"}),  # Prefer: code=200 answered 500
+    "drift": (set(), set()),  # drift only warns unless --contract-strict
+}
+Table = dict[str, tuple[int, int, int]]  # check -> (passed, failed, warned)
+RunSuite = Callable[..., tuple[pytest.RunResult, Table]]
+_ROW = re.compile(r"^(?P<check>[a-z0-9-]+)\s+(?P<passed>\d+)\s+(?P<failed>\d+)\s+(?P<warned>\d+)$")
+
+
+@pytest.fixture
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunSuite]:
+    previous = settings.get_current_profile_name()
+
+    def run(fault: str, *args: str) -> tuple[pytest.RunResult, Table]:
+        monkeypatch.setenv("CONTRACT_PLANTED_FAULT", fault)
+        for name in ("PIPECAT_CONTRACT_TARGET", "PIPECAT_API_KEY", "PIPECAT_CONTRACT_STRICT"):
+            monkeypatch.delenv(name, raising=False)
+        # Hypothesis fixes a test's settings when its module is imported: the suite's modules, if this session
+        # collected them too, are imported afresh under the self-test profile (and put back afterwards).
+        for name in [m for m in sys.modules if m.startswith("contract_tests.test_")]:
+            monkeypatch.delitem(sys.modules, name)
+        result = pytester.runpytest_inprocess(
+            SUITE,
+            "--contract-target",
+            TARGET,
+            "--hypothesis-profile=contract-selftest",
+            "--hypothesis-seed=1",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *args,
+        )
+        table: Table = {}
+        for line in result.outlines:
+            found = _ROW.match(line.strip())
+            if found:
+                table[found["check"]] = (int(found["passed"]), int(found["failed"]), int(found["warned"]))
+        return result, table
+
+    yield run
+    settings.load_profile(previous)
+
+
+def _failed(table: Table) -> set[str]:
+    return {check for check, (_, failed, _) in table.items() if failed}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_each_planted_fault_fails_the_suite_for_its_own_reason(run_suite: RunSuite, fault: str) -> None:
+    result, table = run_suite(fault, "--contract-api-key", SELFTEST_KEY)
+    must, may = EXPECTED[fault]
+    failed = _failed(table)
+    assert table, "the suite printed no summary table:\n" + result.stdout.str()
+    # contract_tests/test_lifecycle.py reads sessions too (list, details): it may catch a session fault as well.
+    also = {"lifecycle"} if must else set()
+    assert must <= failed <= must | may | also, f"{fault}: failed checks {sorted(failed)}, expected {sorted(must)}"
+    assert (result.ret == 0) == (not must), result.stdout.str()
+    if not must:
+        result.assert_outcomes(passed=result.parseoutcomes()["passed"])  # nothing failed, nothing errored
+    assert SELFTEST_KEY not in result.stdout.str() + result.stderr.str()
+
+
+def test_drift_fails_only_with_strict(run_suite: RunSuite) -> None:
+    result, table = run_suite("drift", "--contract-api-key", SELFTEST_KEY)
+    assert table["drift"][2] > 0  # warned
+    assert "undocumented  endState" in result.stdout.str()
+    assert re.search(r"missing\s+meetingIds", result.stdout.str())
+    strict, strict_table = run_suite("drift", "--contract-api-key", SELFTEST_KEY, "--contract-strict")
+    assert _failed(strict_table) == {"drift"}
+    assert strict.ret != 0
+
+
+def test_without_a_key_the_tests_that_need_one_are_skipped_with_the_option_to_set(run_suite: RunSuite) -> None:
+    result, table = run_suite("none", "-rs")
+    assert "needs an API key: pass --contract-api-key or set PIPECAT_API_KEY" in result.stdout.str()
+    assert result.ret == 0
+    assert table["auth"][0] > 0  # the credential checks still ran
+
+
+def test_a_live_url_without_the_base_path_gets_a_hint(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(
+        SUITE, "--contract-target", "http://127.0.0.1:9", "--co", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(["*does not end with /v1*did you mean http://127.0.0.1:9/v1?*"])
+    assert "at most 100 requests at 5/s" in result.stdout.str()
+
+
+def test_a_bad_option_value_is_a_usage_error_saying_what_is_accepted(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(SUITE, "--contract-target", "ftp://x", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--contract-target 'ftp://x' is not valid. Valid values:*"])
