@@ -76,7 +76,8 @@ client = create_app(Config()).test_client()
 rule = {{"match": {{"agentName": {{"regex": "(a|aa)+$"}}}}, "respond": {{"status": 500}}}}
 assert client.post("/__admin/stubs", json=rule).status_code == 201
 agent = "a" * 80 + "b"
-print(client.get(f"/v1/agents/{{agent}}/sessions/{SID}", headers={{"Authorization": "Bearer k"}}).status_code)
+answer = client.get(f"/v1/agents/{{agent}}/sessions/{SID}", headers={{"Authorization": "Bearer k"}})
+print(answer.status_code)
 """
     try:
         result = subprocess.run(
