@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_fixtures.py
 
-Peer: `Mock._answer` (route, security, negotiate, generate; no store). Each case is timed in rounds,
+Peer: `MockPipeline._answer` (route, security, negotiate, generate; no store). Each case is timed in rounds,
 interleaved, and the median per request is reported with its ratio to the peer (the machine is noisy).
 """
 
@@ -12,9 +12,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from pipecat_cloud_mock import Config
-from pipecat_cloud_mock import MockPipeline as Mock
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, MockPipeline, PipelineRequest
 from pipecat_cloud_mock.state.model import FixtureSet
 from pipecat_cloud_mock.state.parse import Report
 
@@ -24,13 +22,13 @@ N, ROUNDS = 500, 7
 
 
 def main() -> None:
-    mock = Mock(Config(access_log=False, journal_size=1000))
+    mock = MockPipeline(Config(access_log=False, journal_size=1000))
     rules = [{"match": {"agentName": f"other-{i}"}, "respond": {}} for i in range(50)]
     stubs = tuple(s for i, r in enumerate(rules) if (s := mock.control.parser.stub(r, Report("bench"), (), f"s{i}")))
-    loaded = Mock(Config(access_log=False, journal_size=1000))
+    loaded = MockPipeline(Config(access_log=False, journal_size=1000))
     loaded.control.store.replace_all(FixtureSet({("fixture-agent", SID): {"completionStatus": "HTTP_ERROR"}}, stubs))
-    generated = [MockRequest("GET", f"/v1/agents/a{i}/sessions/{SID}", headers=AUTH) for i in range(N)]
-    fixture = [MockRequest("GET", f"/v1/agents/fixture-agent/sessions/{SID}", headers=AUTH)] * N
+    generated = [PipelineRequest("GET", f"/v1/agents/a{i}/sessions/{SID}", headers=AUTH) for i in range(N)]
+    fixture = [PipelineRequest("GET", f"/v1/agents/fixture-agent/sessions/{SID}", headers=AUTH)] * N
     cases: dict[str, Callable[[], object]] = {
         "peer: pipeline without store": lambda: [mock._answer(r) for r in generated],
         "handle: store + journal": lambda: [mock.handle(r) for r in generated],

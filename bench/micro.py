@@ -1,7 +1,7 @@
 """In-process breakdown of one request's CPU time: where does the mock spend what the ceiling does not?
 
 No server, no sockets, no load generator: WSGI calls into the mock's app, the two ceilings' (the Flask endpoint
-and the bare WSGI function) and Mock.handle alone, measured in CPU time (time.process_time), medians over
+and the bare WSGI function) and MockPipeline.handle alone, measured in CPU time (time.process_time), medians over
 rounds. `--profile` prints a cProfile of the mock's WSGI path.
 Usage: python bench/micro.py [--requests N] [--rounds N] [--profile]
 """
@@ -24,7 +24,7 @@ from werkzeug.test import EnvironBuilder
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ceiling import ceiling_app, plain_wsgi_app
 from pipecat_cloud_mock import Config, create_app
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -59,15 +59,15 @@ def main() -> None:
     args = parser.parse_args()
     n = args.requests
     app = create_app(Config(access_log=False))
-    mock: Mock = app.extensions["pipecat_mock"]
+    mock: MockPipeline = app.extensions["pipecat_mock"]
     size = round(statistics.mean(len(mock.handle(r).body) for r in _requests(200)))
     ceiling = ceiling_app(size)
     bare = plain_wsgi_app(size)
 
-    real_handle = Mock.handle
+    real_handle = MockPipeline.handle
     in_situ = [0.0]
 
-    def timed_handle(self: Mock, request: MockRequest) -> Any:
+    def timed_handle(self: MockPipeline, request: PipelineRequest) -> Any:
         started = time.process_time()
         try:
             return real_handle(self, request)
@@ -78,22 +78,22 @@ def main() -> None:
         "ceiling app": [],
         "bare WSGI ceiling": [],
         "mock app": [],
-        "Mock.handle in the app": [],
-        "Mock.handle alone": [],
+        "MockPipeline.handle in the app": [],
+        "MockPipeline.handle alone": [],
     }
     for _ in range(args.rounds):
         rows["ceiling app"].append(wsgi_us(ceiling, n))
         rows["bare WSGI ceiling"].append(wsgi_us(bare, n))
         in_situ[0] = 0.0
-        Mock.handle = timed_handle  # type: ignore[method-assign]
+        MockPipeline.handle = timed_handle  # type: ignore[method-assign]
         rows["mock app"].append(wsgi_us(app, n))
-        Mock.handle = real_handle  # type: ignore[method-assign]
-        rows["Mock.handle in the app"].append(in_situ[0] / n * 1e6)
+        MockPipeline.handle = real_handle  # type: ignore[method-assign]
+        rows["MockPipeline.handle in the app"].append(in_situ[0] / n * 1e6)
         requests = _requests(n)
         started = time.process_time()
         for r in requests:
             mock.handle(r)
-        rows["Mock.handle alone"].append((time.process_time() - started) / n * 1e6)
+        rows["MockPipeline.handle alone"].append((time.process_time() - started) / n * 1e6)
     print(f"CPU time per request, medians of {args.rounds} rounds of {n} (mean body {size} bytes, access log off):")
     for name, values in rows.items():
         print(f"  {name:<24} {statistics.median(values):7.1f} us")
@@ -108,9 +108,9 @@ def main() -> None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
-def _requests(n: int) -> list[MockRequest]:
+def _requests(n: int) -> list[PipelineRequest]:
     return [
-        MockRequest("GET", f"/v1/agents/bench-agent/sessions/{uuid.uuid4()}", {}, {"authorization": "Bearer bench"})
+        PipelineRequest("GET", f"/v1/agents/bench-agent/sessions/{uuid.uuid4()}", {}, {"authorization": "Bearer bench"})
         for _ in range(n)
     ]
 

@@ -14,9 +14,7 @@ if TYPE_CHECKING:
     from pipecat_cloud_mock.config import Config
     from pipecat_cloud_mock.errors import ConfigError, FixtureError, MockError, PreferenceError, SpecError
     from pipecat_cloud_mock.http.app import create_app
-    from pipecat_cloud_mock.pipeline.mock import Mock as MockPipeline
-    from pipecat_cloud_mock.pipeline.mock import MockRequest as PipelineRequest
-    from pipecat_cloud_mock.pipeline.mock import MockResponse as PipelineResponse
+    from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest, PipelineResponse
     from pipecat_cloud_mock.spec.loader import Spec, bundled_spec_path, load_spec
 
 __version__ = "0.1.0"
@@ -25,9 +23,9 @@ __version__ = "0.1.0"
 _LAZY: dict[str, tuple[str, str]] = {
     "create_app": (".http.app", "create_app"),
     "Config": (".config", "Config"),
-    "MockPipeline": (".pipeline.mock", "Mock"),
-    "PipelineRequest": (".pipeline.mock", "MockRequest"),
-    "PipelineResponse": (".pipeline.mock", "MockResponse"),
+    "MockPipeline": (".pipeline.mock", "MockPipeline"),
+    "PipelineRequest": (".pipeline.mock", "PipelineRequest"),
+    "PipelineResponse": (".pipeline.mock", "PipelineResponse"),
     "Spec": (".spec.loader", "Spec"),
     "bundled_spec_path": (".spec.loader", "bundled_spec_path"),
     "load_spec": (".spec.loader", "load_spec"),

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest, MockResponse
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest, PipelineResponse
 from pipecat_cloud_mock.pipeline.routing import RouteMatch
 from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Operation, Spec, load_spec
@@ -37,9 +37,9 @@ CANDIDATES = ("my-agent", "my-set", "abc")
 
 
 @cache
-def served(path: Path) -> tuple[Spec, Mock, ResponseValidator]:
+def served(path: Path) -> tuple[Spec, MockPipeline, ResponseValidator]:
     spec = load_spec(path)
-    return spec, Mock(Config(access_log=False), spec), ResponseValidator(spec)
+    return spec, MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
 
 
 def base_path(spec: Spec, operation: Operation) -> str:
@@ -59,7 +59,7 @@ def path_value(name: str, schema: Mapping[str, Any]) -> str:
     return next((c for c in CANDIDATES if pattern is None or re.search(pattern, c)), CANDIDATES[0])
 
 
-def request_for(spec: Spec, operation: Operation, prefer: str | None = None) -> tuple[MockRequest, dict[str, str]]:
+def request_for(spec: Spec, operation: Operation, prefer: str | None = None) -> tuple[PipelineRequest, dict[str, str]]:
     params = {p.name: path_value(p.name, p.schema) for p in operation.parameters if p.location == "path"}
     path = operation.path
     for name, value in params.items():
@@ -67,7 +67,7 @@ def request_for(spec: Spec, operation: Operation, prefer: str | None = None) -> 
     headers = {**AUTH, "content-type": "application/json"}
     if prefer:
         headers["prefer"] = prefer
-    request = MockRequest(operation.method, base_path(spec, operation) + path, {}, headers, request_body(operation))
+    request = PipelineRequest(operation.method, base_path(spec, operation) + path, {}, headers, request_body(operation))
     return request, params
 
 
@@ -93,7 +93,9 @@ def served_document_paths() -> Iterator[tuple[str, Mapping[str, Any]]]:
         yield from served(path)[0].document["paths"].items()
 
 
-def check_response(spec: Spec, validator: ResponseValidator, request: MockRequest, response: MockResponse) -> None:
+def check_response(
+    spec: Spec, validator: ResponseValidator, request: PipelineRequest, response: PipelineResponse
+) -> None:
     content_type = response.media_type
     problems = validator.violations(request.method, request.path, response.status, content_type, response.body)
     assert problems == [], (request.method, request.path, response.status, problems, response.body[:300])
@@ -191,13 +193,13 @@ def test_the_issue_s_complaints_are_gone_from_the_official_reference() -> None:
 
 def test_the_petstore_echoes_an_integer_id_into_its_pet() -> None:
     _spec, mock, _ = served(PETSTORE)
-    response = mock.handle(MockRequest("GET", "/api/pets/42", {}, {}))
+    response = mock.handle(PipelineRequest("GET", "/api/pets/42", {}, {}))
     assert response.status == 200
     assert json.loads(response.body)["id"] == 42
 
 
 def test_a_status_documented_without_content_has_an_empty_body() -> None:
     _spec, mock, _ = served(PETSTORE)
-    response = mock.handle(MockRequest("DELETE", "/api/pets/42", {}, {}))
+    response = mock.handle(PipelineRequest("DELETE", "/api/pets/42", {}, {}))
     assert response.status == 204
     assert response.body == b""

@@ -45,7 +45,7 @@ SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 def test_breaks_the_server(pipecat_mock, monkeypatch):
     def boom(self, request):
         raise RuntimeError("boom inside the mock")
-    monkeypatch.setattr(_pipeline.Mock, "_answer", boom)
+    monkeypatch.setattr(_pipeline.MockPipeline, "_answer", boom)
     response = requests.get(pipecat_mock.session_url("a", SID), headers=pipecat_mock.headers, timeout=5)
     assert response.status_code == 500
 

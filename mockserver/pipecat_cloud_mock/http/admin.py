@@ -22,7 +22,7 @@ from pipecat_cloud_mock.errors import Problem, suggest
 from pipecat_cloud_mock.http.clock import ENDPOINTS as LIFECYCLE_ENDPOINTS
 from pipecat_cloud_mock.http.clock import clock_plain, clock_setting, object_body, readiness
 from pipecat_cloud_mock.http.guard import AdminGuard
-from pipecat_cloud_mock.pipeline.mock import Mock
+from pipecat_cloud_mock.pipeline.mock import MockPipeline
 from pipecat_cloud_mock.pipeline.routing import ADMIN_PREFIX, MethodNotAllowed, raw_request_path
 from pipecat_cloud_mock.state.coverage import coverage_report
 from pipecat_cloud_mock.state.limits import MAX_ADMIN_BODY, cut_message, parse_json
@@ -131,7 +131,7 @@ def _session_key() -> tuple[str, str] | None:
     return unquote(parts[0], errors="replace"), unquote(parts[1], errors="replace")
 
 
-def admin_blueprint(mock: Mock) -> Blueprint:
+def admin_blueprint(mock: MockPipeline) -> Blueprint:
     admin = Blueprint("pipecat_mock_admin", __name__, url_prefix=ADMIN_PREFIX)
     control, token = mock.control, mock.config.admin_token
 

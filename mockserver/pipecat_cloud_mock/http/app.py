@@ -12,7 +12,7 @@ from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.http import access_log as _access_log
 from pipecat_cloud_mock.http.admin import admin_blueprint
 from pipecat_cloud_mock.http.shell import ApiShell, Environ
-from pipecat_cloud_mock.pipeline.mock import Mock
+from pipecat_cloud_mock.pipeline.mock import MockPipeline
 from pipecat_cloud_mock.pipeline.routing import ADMIN_PREFIX
 
 access_log = _access_log.access_log
@@ -23,7 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     Raises SpecError on a broken spec, FixtureError on bad fixtures.
     """
-    mock = Mock(config or Config())
+    mock = MockPipeline(config or Config())
     # Every base the spec serves (document-, path- and operation-level servers) must stay clear of the admin API.
     for op in mock.spec.operations:
         base = mock.spec.base_path if op.base_path is None else op.base_path

@@ -23,7 +23,7 @@ def _header_name(key: str) -> str:
 
 
 class EnvironHeaders(Mapping[str, str]):
-    """A read-only view of the headers under lower-case names ("authorization"), as MockRequest wants them."""
+    """A read-only view of the headers under lower-case names ("authorization"), as PipelineRequest wants them."""
 
     __slots__ = ("_environ",)
 

@@ -1,4 +1,4 @@
-"""The mocked API's HTTP shell in plain WSGI: environ -> MockRequest, MockResponse -> status, headers, body.
+"""The mocked API's HTTP shell in plain WSGI: environ -> PipelineRequest, PipelineResponse -> status, headers, body.
 
 `create_app` puts it in front of Flask (`app.wsgi_app`): requests under the admin prefix go on to Flask
 (the admin blueprint), every other request is answered here. Flask's request context, URL map and Response
@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request
 from pipecat_cloud_mock.http import access_log as _access_log
 from pipecat_cloud_mock.http.environ import EnvironHeaders
 from pipecat_cloud_mock.http.wire import faulty_stream
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.pipeline.routing import raw_request_path
 
 Environ = dict[str, Any]
@@ -35,7 +35,7 @@ INTERNAL_ERROR = "Internal server error: the mock failed to answer this request 
 class ApiShell:
     """A WSGI app that answers every request with the mock's pipeline."""
 
-    def __init__(self, mock: Mock, on_error: ErrorHook) -> None:
+    def __init__(self, mock: MockPipeline, on_error: ErrorHook) -> None:
         self.mock = mock
         self._on_error = on_error
 
@@ -58,7 +58,7 @@ class ApiShell:
         query = Request(environ).args.to_dict(flat=True) if environ.get("QUERY_STRING") else {}
         body = _request_body(environ) if method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
-            result = self.mock.handle(MockRequest(method, path, query, EnvironHeaders(environ), body))
+            result = self.mock.handle(PipelineRequest(method, path, query, EnvironHeaders(environ), body))
         except Exception as exc:  # a bug in the mock: its log and the pytest plugin hear of it, the client gets JSON
             self._on_error(environ, exc)
             result = self.mock.error(500, INTERNAL_ERROR)

@@ -53,7 +53,7 @@ class LifecycleState:
 HISTORY_SIZE = (12, 40)  # generated sessions per agent: a deterministic count in this range
 COMPLETED_BY_ITSELF = "HTTP_COMPLETED"
 STOPPED_STATUS = "HTTP_COMPLETED"  # a stopped session ended normally for the transport; endState says why
-ORGANIZATION = {"name": "pipecat-mock", "verboseName": "Pipecat Mock"}
+ORGANIZATION = {"name": "pipecat-mock", "verboseName": "Pipecat MockPipeline"}
 FixtureBody = Callable[[int, str, str, Mapping[str, Any]], Mapping[str, Any]]  # (seed, agent, id, given) -> body
 
 

@@ -1,1 +1,1 @@
-"""The request pipeline without HTTP: routing, security, parameter checks, and the Mock that runs them."""
+"""The request pipeline without HTTP: routing, security, parameter checks, and the MockPipeline that runs them."""

@@ -36,7 +36,7 @@ JSON = "application/json"
 
 
 @dataclass(frozen=True)
-class MockRequest:
+class PipelineRequest:
     method: str
     path: str  # raw and still percent-encoded, without the query string
     query: Mapping[str, str] = field(default_factory=dict)
@@ -45,7 +45,7 @@ class MockRequest:
 
 
 @dataclass(frozen=True)
-class MockResponse:
+class PipelineResponse:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
@@ -60,7 +60,7 @@ class MockResponse:
     source: str = "generated"
 
 
-class Mock:
+class MockPipeline:
     """The mock of one spec: build once per process, then `handle` requests from any thread."""
 
     def __init__(self, config: Config, spec: Spec | None = None) -> None:
@@ -88,7 +88,7 @@ class Mock:
         world = World(self.control.fixture_body, only_fixtures=config.only_fixtures)
         self.lifecycle = Lifecycle(self.control.lifecycle_store, world, self.spec.operations)
 
-    def handle(self, request: MockRequest) -> MockResponse:
+    def handle(self, request: PipelineRequest) -> PipelineResponse:
         """Answer one API request and note it in the journal."""
         response = self._answer(request)
         self.control.record(
@@ -103,7 +103,7 @@ class Mock:
         )
         return response
 
-    def _answer(self, request: MockRequest) -> MockResponse:
+    def _answer(self, request: PipelineRequest) -> PipelineResponse:
         route = self.router.match(request.method, request.path)
         if isinstance(route, RouteNotFound):
             return self.error(404, "API endpoint not found", source="routing")
@@ -166,12 +166,14 @@ class Mock:
             return self.injected_error(route, neg.seed, plan)
         given = given if prefs.example is None else None
         if (route.operation.operation_id, neg.status) in self._no_content:
-            return MockResponse(neg.status, b"", (), neg.media_type, plan, operation=operation, source=neg.source)
+            return PipelineResponse(neg.status, b"", (), neg.media_type, plan, operation=operation, source=neg.source)
         body = self._body(route, neg, given, request.query)
         # A 401 asked for with Prefer code=401 carries the challenge a real 401 would (RFC 6750).
         headers = (("WWW-Authenticate", 'Bearer realm="api"'),) if neg.status == 401 else ()
         source = "fixture" if given is not None and neg.status == 200 else neg.source
-        return MockResponse(neg.status, encode(body), headers, neg.media_type, plan, operation=operation, source=source)
+        return PipelineResponse(
+            neg.status, encode(body), headers, neg.media_type, plan, operation=operation, source=source
+        )
 
     def _fixture_session(self, route: RouteMatch, state: State) -> Mapping[str, Any] | None:
         """The fields a fixture gives for the requested session, when the operation serves sessions."""
@@ -194,7 +196,7 @@ class Mock:
             return body
         return self.bodies.body(route.operation, neg, route.path_params, query)
 
-    def _invalid_request(self, route: RouteMatch, bad: RequestProblem) -> MockResponse:
+    def _invalid_request(self, route: RouteMatch, bad: RequestProblem) -> PipelineResponse:
         """The operation's documented 400/422 body carrying the message; the mock's ErrorResponse otherwise."""
         response = route.operation.responses.get(str(bad.status))
         media = response.media_type() if response else None
@@ -203,9 +205,9 @@ class Mock:
             return self.error(bad.status, bad.message, operation=operation, source="validation")
         neg = Negotiation(bad.status, media.name, "generated", None, self.config.seed, reason=bad.message)
         body = self.bodies.body(route.operation, neg, route.path_params)
-        return MockResponse(bad.status, encode(body), (), media.name, operation=operation, source="validation")
+        return PipelineResponse(bad.status, encode(body), (), media.name, operation=operation, source="validation")
 
-    def _lifecycle(self, request: MockRequest, route: RouteMatch, state: State) -> MockResponse:
+    def _lifecycle(self, request: PipelineRequest, route: RouteMatch, state: State) -> PipelineResponse:
         """Start, stop, list, agents: the world's answer (a Prefer header for a status or example wins)."""
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
@@ -214,7 +216,7 @@ class Mock:
         if prefs.code is not None or prefs.example is not None:
             neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed)
             body = self.bodies.body(route.operation, neg, route.path_params)
-            return MockResponse(neg.status, encode(body), media_type=neg.media_type)
+            return PipelineResponse(neg.status, encode(body), media_type=neg.media_type)
         plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, self.config.seed, plan)
@@ -225,19 +227,19 @@ class Mock:
         if answer.error is not None:
             return replace(self.error(answer.status, answer.error), faults=plan)
         body = self.bodies.shaped(route.operation, answer.status, answer.body)
-        return MockResponse(answer.status, encode(body), faults=plan)
+        return PipelineResponse(answer.status, encode(body), faults=plan)
 
-    def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> MockResponse:
+    def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> PipelineResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""
         neg = Negotiation(500, JSON, "generated", None, seed)
         body = encode(self.bodies.body(route.operation, neg, route.path_params))
-        return MockResponse(500, body, faults=plan, operation=route.operation.operation_id, source="fault")
+        return PipelineResponse(500, body, faults=plan, operation=route.operation.operation_id, source="fault")
 
-    def fault_plan(self, request: MockRequest, *layers: FaultSettings) -> FaultPlan:
+    def fault_plan(self, request: PipelineRequest, *layers: FaultSettings) -> FaultPlan:
         """Numbers the request and decides its faults: earlier layers (request, stub) win over the flags."""
         return decide(self.config.seed, self.requests.next(), [*layers, self.global_faults])
 
-    def _stubbed(self, request: MockRequest, route: RouteMatch, hit: StubHit, state: State) -> MockResponse:
+    def _stubbed(self, request: PipelineRequest, route: RouteMatch, hit: StubHit, state: State) -> PipelineResponse:
         reply = hit.response
         try:  # a stub overrides the request's preferences, except the delay it asks for
             delay = parse_preferences(request.headers.get("prefer"), request.query).delay
@@ -256,7 +258,7 @@ class Mock:
             neg = negotiate(route.operation, Preferences(code=reply.status), "dynamic", self.config.seed)
             body = self._body(route, neg, self._fixture_session(route, state))
         operation = route.operation.operation_id
-        return MockResponse(
+        return PipelineResponse(
             reply.status,
             encode(body),
             headers,
@@ -269,6 +271,6 @@ class Mock:
 
     def error(
         self, status: int, message: str, *headers: tuple[str, str], operation: str | None = None, source: str = "mock"
-    ) -> MockResponse:
+    ) -> PipelineResponse:
         body = encode(self.bodies.error(status, message))
-        return MockResponse(status, body, tuple(headers), operation=operation, source=source)
+        return PipelineResponse(status, body, tuple(headers), operation=operation, source=source)

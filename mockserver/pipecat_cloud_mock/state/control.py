@@ -1,6 +1,6 @@
 """What the user controls, as the pipeline sees it: fixture sessions, stubs, and the request journal.
 
-Built once per Mock: loads the fixtures (FixtureError before anything starts), opens the shared store,
+Built once per MockPipeline: loads the fixtures (FixtureError before anything starts), opens the shared store,
 and answers the pipeline's questions with plain data. No Flask here.
 """
 

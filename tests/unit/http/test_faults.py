@@ -12,9 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from pipecat_cloud_mock import Config, ConfigError, create_app
-from pipecat_cloud_mock import MockPipeline as Mock
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest, create_app
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.faults import (
     FaultPlan,
@@ -153,8 +151,8 @@ def test_request_layer_wins_over_the_flags() -> None:
 
 
 def test_error_rate_answers_a_valid_500() -> None:
-    mock = Mock(Config(access_log=False, error_rate=1.0))
-    result = mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"}))
+    mock = MockPipeline(Config(access_log=False, error_rate=1.0))
+    result = mock.handle(PipelineRequest("GET", PATH, headers={"authorization": "Bearer t"}))
     assert result.status == 500
     assert result.faults.error
     assert default_validator().violations("GET", PATH, 500, result.media_type, result.body) == []
@@ -162,13 +160,15 @@ def test_error_rate_answers_a_valid_500() -> None:
 
 
 def test_client_mistakes_are_answered_plainly_and_not_counted() -> None:
-    mock = Mock(Config(access_log=False, error_rate=1.0, fault="reset"))
-    unauthorized = mock.handle(MockRequest("GET", PATH))
-    bad_preference = mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t", "prefer": "delay=x"}))
+    mock = MockPipeline(Config(access_log=False, error_rate=1.0, fault="reset"))
+    unauthorized = mock.handle(PipelineRequest("GET", PATH))
+    bad_preference = mock.handle(
+        PipelineRequest("GET", PATH, headers={"authorization": "Bearer t", "prefer": "delay=x"})
+    )
     assert (unauthorized.status, bad_preference.status) == (401, 422)
     assert unauthorized.faults.is_noop
     assert bad_preference.faults.is_noop
-    assert mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
+    assert mock.handle(PipelineRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
 
 
 @pytest.mark.parametrize("flags", [{}, {"latency": "1ms"}], ids=["no fault flags", "a latency"])
@@ -176,11 +176,11 @@ def test_requests_are_numbered_in_order_and_admin_is_not_counted(flags: dict[str
     app = create_app(Config(access_log=False, **flags))  # type: ignore[arg-type]
     mock = app.extensions["pipecat_mock"]
     auth = {"authorization": "Bearer t"}
-    assert [mock.handle(MockRequest("GET", PATH, headers=auth)).faults.sequence for _ in range(3)] == [0, 1, 2]
+    assert [mock.handle(PipelineRequest("GET", PATH, headers=auth)).faults.sequence for _ in range(3)] == [0, 1, 2]
     # Admin paths never reach a spec route, and the HTTP shell hands them to the admin API, not the pipeline.
-    assert mock.handle(MockRequest("GET", "/__admin/requests", headers=auth)).faults.is_noop
+    assert mock.handle(PipelineRequest("GET", "/__admin/requests", headers=auth)).faults.is_noop
     assert app.test_client().get("/__admin/requests").status_code == 200
-    assert mock.handle(MockRequest("GET", PATH, headers=auth)).faults.sequence == 3
+    assert mock.handle(PipelineRequest("GET", PATH, headers=auth)).faults.sequence == 3
 
 
 # --- on the wire ----------------------------------------------------------------------------------
@@ -303,13 +303,13 @@ def test_stub_latency_fault_and_error_rate_are_applied(tmp_path: Path) -> None:
 def test_prefer_delay_wins_over_a_stubs_latency(tmp_path: Path) -> None:
     stub = {"match": {"agentName": "slow-bot"}, "respond": {"status": 200, "latency": "300ms", "fault": "slow"}}
     (tmp_path / "stubs.json").write_text(json.dumps({"stubs": [stub]}))
-    mock = Mock(Config(access_log=False, fixtures=tmp_path, latency="900ms"))
+    mock = MockPipeline(Config(access_log=False, fixtures=tmp_path, latency="900ms"))
     path = f"/v1/agents/slow-bot/sessions/{SESSION_ID}"
     auth = {"authorization": "Bearer t"}
-    assert mock.handle(MockRequest("GET", path, headers=auth)).faults.delay_ms == 300
-    preferred = mock.handle(MockRequest("GET", path, headers={**auth, "prefer": "delay=5"})).faults
+    assert mock.handle(PipelineRequest("GET", path, headers=auth)).faults.delay_ms == 300
+    preferred = mock.handle(PipelineRequest("GET", path, headers={**auth, "prefer": "delay=5"})).faults
     assert (preferred.delay_ms, preferred.fault) == (5, "slow")
-    assert mock.handle(MockRequest("GET", PATH, headers=auth)).faults.delay_ms == 900
+    assert mock.handle(PipelineRequest("GET", PATH, headers=auth)).faults.delay_ms == 900
 
 
 def test_admin_reset_restarts_the_fault_sequence() -> None:
@@ -319,7 +319,7 @@ def test_admin_reset_restarts_the_fault_sequence() -> None:
     client.get(PATH, headers=AUTH)
     client.get(PATH, headers=AUTH)
     assert client.post("/__admin/reset").status_code == 200
-    assert mock.handle(MockRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
+    assert mock.handle(PipelineRequest("GET", PATH, headers={"authorization": "Bearer t"})).faults.sequence == 0
 
 
 def test_a_plan_with_nothing_configured_only_numbers_the_request() -> None:
@@ -333,7 +333,7 @@ def test_a_plan_with_nothing_configured_only_numbers_the_request() -> None:
 def test_no_fault_flags_leave_the_servers_fault_settings_empty() -> None:
     """An error rate of 0 (the default) sets nothing, so decide() takes its no-draw path for every request."""
     for error_rate, empty in ((0.0, True), (0.5, False)):
-        mock = Mock(Config(access_log=False, error_rate=error_rate))
+        mock = MockPipeline(Config(access_log=False, error_rate=error_rate))
         try:
             assert mock.global_faults.is_empty is empty
         finally:

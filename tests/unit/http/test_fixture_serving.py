@@ -1,4 +1,4 @@
-"""Fixture sessions and stubs as the pipeline serves them (Mock.handle: no Flask, no server)."""
+"""Fixture sessions and stubs as the pipeline serves them (MockPipeline.handle: no Flask, no server)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pipecat_cloud_mock import Config, ConfigError
-from pipecat_cloud_mock import MockPipeline as Mock
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest
 from pipecat_cloud_mock.faults import FixedLatency, LognormalLatency, UniformLatency, parse_latency
 from pipecat_cloud_mock.spec.openapi import default_validator
 from pipecat_cloud_mock.state.model import Stub
@@ -25,27 +23,27 @@ AUTH = {"authorization": "Bearer t"}
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[Mock]:
-    mock = Mock(Config(access_log=False, fixtures=EXAMPLES))
+def mock() -> Iterator[MockPipeline]:
+    mock = MockPipeline(Config(access_log=False, fixtures=EXAMPLES))
     yield mock
     mock.control.close()
 
 
 @pytest.fixture(scope="module")
-def strict_mock() -> Iterator[Mock]:
-    mock = Mock(Config(access_log=False, fixtures=EXAMPLES, only_fixtures=True))
+def strict_mock() -> Iterator[MockPipeline]:
+    mock = MockPipeline(Config(access_log=False, fixtures=EXAMPLES, only_fixtures=True))
     yield mock
     mock.control.close()
 
 
 @pytest.fixture(autouse=True)
-def _fresh(mock: Mock) -> None:
+def _fresh(mock: MockPipeline) -> None:
     mock.control.reset()
 
 
-def get(mock: Mock, agent: str, session_id: str, **headers: str) -> tuple[int, Any]:
+def get(mock: MockPipeline, agent: str, session_id: str, **headers: str) -> tuple[int, Any]:
     path = f"/v1/agents/{agent}/sessions/{session_id}"
-    response = mock.handle(MockRequest("GET", path, headers={**AUTH, **headers}))
+    response = mock.handle(PipelineRequest("GET", path, headers={**AUTH, **headers}))
     violations = default_validator().violations("GET", path, response.status, response.media_type, response.body)
     if response.status != 401:  # the one status the spec does not document, by design
         assert violations == [], violations
@@ -60,13 +58,13 @@ def sessions_yaml() -> dict[str, Any]:
     return data
 
 
-def test_a_full_fixture_session_is_served_exactly_as_written(mock: Mock) -> None:
+def test_a_full_fixture_session_is_served_exactly_as_written(mock: MockPipeline) -> None:
     status, body = get(mock, "support-bot", FULL)
     assert status == 200
     assert body == {"sessionId": FULL, **sessions_yaml()["sessions"]["support-bot"][FULL]}
 
 
-def test_a_partial_session_keeps_the_given_fields_and_generates_the_rest(mock: Mock) -> None:
+def test_a_partial_session_keeps_the_given_fields_and_generates_the_rest(mock: MockPipeline) -> None:
     status, body = get(mock, "support-bot", RUNNING)
     assert status == 200
     assert body["endedAt"] is None
@@ -76,7 +74,7 @@ def test_a_partial_session_keeps_the_given_fields_and_generates_the_rest(mock: M
     assert body["organizationId"] == generated["organizationId"]  # the realism layer filled it, consistently
 
 
-def test_given_nested_fields_merge_into_generated_ones(mock: Mock) -> None:
+def test_given_nested_fields_merge_into_generated_ones(mock: MockPipeline) -> None:
     mock.control.store.put_session("a", OTHER, {"resourceMetrics": {"cpuMillicoresP99": 4321}})
     body = get(mock, "a", OTHER)[1]
     assert body["resourceMetrics"]["cpuMillicoresP99"] == 4321
@@ -86,14 +84,14 @@ def test_given_nested_fields_merge_into_generated_ones(mock: Mock) -> None:
     assert body["organizationId"] == get(mock, "a", RUNNING)[1]["organizationId"]
 
 
-def test_prefer_still_chooses_other_statuses_for_a_fixture_session(mock: Mock) -> None:
+def test_prefer_still_chooses_other_statuses_for_a_fixture_session(mock: MockPipeline) -> None:
     for code in (500, 404):
         status, body = get(mock, "support-bot", FULL, prefer=f"code={code}")
         assert status == code
         assert set(body) == {"error", "code"}
 
 
-def test_undefined_sessions_are_generated_unless_only_fixtures(mock: Mock, strict_mock: Mock) -> None:
+def test_undefined_sessions_are_generated_unless_only_fixtures(mock: MockPipeline, strict_mock: MockPipeline) -> None:
     assert get(mock, "nobody", OTHER)[0] == 200
     assert get(strict_mock, "nobody", OTHER) == (404, {"error": "Session not found", "code": "404"})
     assert get(strict_mock, "support-bot", OTHER)[0] == 404
@@ -101,7 +99,7 @@ def test_undefined_sessions_are_generated_unless_only_fixtures(mock: Mock, stric
     assert get(strict_mock, "sales-bot", "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a3b5c7d")[0] == 200
 
 
-def test_a_sequence_answers_in_turn_and_repeats_the_last(mock: Mock) -> None:
+def test_a_sequence_answers_in_turn_and_repeats_the_last(mock: MockPipeline) -> None:
     statuses = [get(mock, "support-bot", FLAKY)[0] for _ in range(5)]
     assert statuses == [500, 500, 200, 200, 200]
     assert get(mock, "other-agent", FLAKY)[0] == 200  # the stub matches support-bot only
@@ -109,37 +107,37 @@ def test_a_sequence_answers_in_turn_and_repeats_the_last(mock: Mock) -> None:
     assert get(mock, "support-bot", FLAKY)[0] == 500  # reset starts the sequence over
 
 
-def test_a_stub_body_is_served_exactly(mock: Mock) -> None:
+def test_a_stub_body_is_served_exactly(mock: MockPipeline) -> None:
     status, body = get(mock, "any-agent", "11111111-2222-4333-8444-555555555555")
     assert (status, body) == (404, {"error": "agent deployment not found", "code": "404"})
 
 
-def test_stubs_match_headers_and_answer_401_with_a_challenge(mock: Mock) -> None:
+def test_stubs_match_headers_and_answer_401_with_a_challenge(mock: MockPipeline) -> None:
     response = mock.handle(
-        MockRequest("GET", f"/v1/agents/a/sessions/{OTHER}", headers={**AUTH, "x-test-scenario": "revoked-key"})
+        PipelineRequest("GET", f"/v1/agents/a/sessions/{OTHER}", headers={**AUTH, "x-test-scenario": "revoked-key"})
     )
     assert response.status == 401
     assert ("WWW-Authenticate", 'Bearer realm="api"') in response.headers
     assert get(mock, "a", OTHER, **{"x-test-scenario": "other"})[0] == 200
 
 
-def test_a_regex_matches_the_whole_value_and_the_answer_carries_its_latency(mock: Mock) -> None:
-    hit = mock.handle(MockRequest("GET", f"/v1/agents/slow-bot/sessions/{OTHER}", headers=AUTH))
+def test_a_regex_matches_the_whole_value_and_the_answer_carries_its_latency(mock: MockPipeline) -> None:
+    hit = mock.handle(PipelineRequest("GET", f"/v1/agents/slow-bot/sessions/{OTHER}", headers=AUTH))
     assert hit.stub is not None
     assert hit.stub.id == "slow-agents"
     assert hit.stub_response is not None
     assert hit.stub_response.latency == LognormalLatency(120.0, 900.0)
-    miss = mock.handle(MockRequest("GET", f"/v1/agents/very-slow-bot/sessions/{OTHER}", headers=AUTH))
+    miss = mock.handle(PipelineRequest("GET", f"/v1/agents/very-slow-bot/sessions/{OTHER}", headers=AUTH))
     assert miss.stub is None
 
 
-def test_security_comes_before_stubs(mock: Mock) -> None:
-    response = mock.handle(MockRequest("GET", f"/v1/agents/support-bot/sessions/{FLAKY}"))
+def test_security_comes_before_stubs(mock: MockPipeline) -> None:
+    response = mock.handle(PipelineRequest("GET", f"/v1/agents/support-bot/sessions/{FLAKY}"))
     assert response.status == 401
     assert get(mock, "support-bot", FLAKY)[0] == 500  # the unauthorized request did not use up the sequence
 
 
-def test_the_first_matching_stub_answers_and_added_stubs_go_first(mock: Mock) -> None:
+def test_the_first_matching_stub_answers_and_added_stubs_go_first(mock: MockPipeline) -> None:
     parser = mock.control.parser
     from pipecat_cloud_mock.state.parse import Report
 
@@ -150,14 +148,14 @@ def test_the_first_matching_stub_answers_and_added_stubs_go_first(mock: Mock) ->
     assert get(mock, "support-bot", FLAKY)[0] == 404
 
 
-def test_stub_fault_and_error_rate_reach_the_response_as_data(mock: Mock) -> None:
+def test_stub_fault_and_error_rate_reach_the_response_as_data(mock: MockPipeline) -> None:
     from pipecat_cloud_mock.state.parse import Report
 
     rule = {"id": "f", "match": {"agentName": "f"}, "respond": {"status": 200, "fault": "truncate"}, "errorRate": 0.25}
     stub = mock.control.parser.stub(rule, Report("admin"), (), default_id="")
     assert stub is not None
     mock.control.store.add_stub(stub)
-    response = mock.handle(MockRequest("GET", f"/v1/agents/f/sessions/{OTHER}", headers=AUTH))
+    response = mock.handle(PipelineRequest("GET", f"/v1/agents/f/sessions/{OTHER}", headers=AUTH))
     assert response.stub is not None
     assert response.stub.error_rate == 0.25
     assert response.stub_response is not None
@@ -201,7 +199,7 @@ def test_latency_errors_say_what_is_accepted(value: Any) -> None:
     ],
 )
 def test_generated_fields_fit_the_kind_of_session_the_fixture_describes(
-    mock: Mock, given: dict[str, Any], generated_null: list[str], generated_set: list[str]
+    mock: MockPipeline, given: dict[str, Any], generated_null: list[str], generated_set: list[str]
 ) -> None:
     for n in range(20):
         session_id = f"6f1e2d3c-4b5a-4c6d-8e7f-{n:012d}"
@@ -213,14 +211,14 @@ def test_generated_fields_fit_the_kind_of_session_the_fixture_describes(
         assert [k for k in generated_set if body[k] is None] == [], body
 
 
-def test_an_explicit_example_preference_still_serves_the_spec_example(mock: Mock) -> None:
+def test_an_explicit_example_preference_still_serves_the_spec_example(mock: MockPipeline) -> None:
     status, body = get(mock, "support-bot", RUNNING, prefer="example=default")
     assert status == 200
     assert body["sessionId"] == FULL  # the spec's example, not the fixture
 
 
 def test_fixture_sessions_win_over_example_mode() -> None:
-    example_mode = Mock(Config(access_log=False, fixtures=EXAMPLES, mode="example"))
+    example_mode = MockPipeline(Config(access_log=False, fixtures=EXAMPLES, mode="example"))
     try:
         assert get(example_mode, "support-bot", RUNNING)[1]["sessionId"] == RUNNING
         assert get(example_mode, "nobody", RUNNING)[1]["sessionId"] == FULL  # no fixture: the spec's example
@@ -228,7 +226,7 @@ def test_fixture_sessions_win_over_example_mode() -> None:
         example_mode.control.close()
 
 
-def test_every_example_fixture_answer_keeps_the_contract_strictly(mock: Mock) -> None:
+def test_every_example_fixture_answer_keeps_the_contract_strictly(mock: MockPipeline) -> None:
     """Until the contract suite exists: each fixture session and stub answer, against the strict validator."""
     strict = default_validator(strict=True)
     requests = [(agent, sid, {}) for agent, sid in mock.control.initial.sessions]
@@ -241,5 +239,5 @@ def test_every_example_fixture_answer_keeps_the_contract_strictly(mock: Mock) ->
     ]
     for agent, sid, headers in requests:
         path = f"/v1/agents/{agent}/sessions/{sid}"
-        response = mock.handle(MockRequest("GET", path, headers={**AUTH, **headers}))
+        response = mock.handle(PipelineRequest("GET", path, headers={**AUTH, **headers}))
         assert strict.violations("GET", path, response.status, response.media_type, response.body) == [], path

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, Response
 from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.http.shell import INTERNAL_ERROR
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.pipeline.routing import raw_request_path
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Request
@@ -35,11 +35,11 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
-def _werkzeug_answer(mock: Mock, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def _werkzeug_answer(mock: MockPipeline, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     """What the Flask view sent before the shell: werkzeug's Response built from the pipeline's answer."""
     query = Request(environ).args.to_dict(flat=True)
     headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
-    result = mock.handle(MockRequest(environ["REQUEST_METHOD"], raw_request_path(environ), query, headers))
+    result = mock.handle(PipelineRequest(environ["REQUEST_METHOD"], raw_request_path(environ), query, headers))
     response = Response(result.body, status=result.status, headers=list(result.headers), content_type=result.media_type)
     body, status, headers = run_wsgi_app(response, environ)
     return status, list(headers.items()), b"".join(body)
@@ -48,7 +48,7 @@ def _werkzeug_answer(mock: Mock, environ: dict[str, Any]) -> tuple[str, list[tup
 @pytest.mark.parametrize(("method", "path", "headers"), CASES, ids=[f"{m} {p[-14:]} {h}" for m, p, h in CASES])
 def test_the_shell_frames_every_answer_as_werkzeug_did(method: str, path: str, headers: dict[str, str]) -> None:
     app = create_app(Config(access_log=False))
-    mock: Mock = app.extensions["pipecat_mock"]
+    mock: MockPipeline = app.extensions["pipecat_mock"]
     environ = EnvironBuilder(method=method, path=path, headers=headers).get_environ()
     body, status, got_headers = run_wsgi_app(app, dict(environ))
     expected = _werkzeug_answer(mock, dict(environ))
@@ -74,11 +74,11 @@ def test_without_the_admin_api_the_mock_answers_its_prefix_too() -> None:
 
 
 def _breaking(monkeypatch: pytest.MonkeyPatch) -> Flask:
-    def boom(self: Mock, request: MockRequest) -> Any:
+    def boom(self: MockPipeline, request: PipelineRequest) -> Any:
         raise RuntimeError("planted bug")
 
     app = create_app(Config(access_log=False))
-    monkeypatch.setattr(Mock, "_answer", boom)
+    monkeypatch.setattr(MockPipeline, "_answer", boom)
     return app
 
 

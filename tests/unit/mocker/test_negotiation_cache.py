@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pipecat_cloud_mock import Config, create_app
-from pipecat_cloud_mock.pipeline.mock import MockRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 
 from tests.support.answers import SESSION_ID
 
@@ -15,14 +15,14 @@ PATH = f"/v1/agents/a/sessions/{SESSION_ID}"
 
 def test_cached_negotiation_does_not_override_later_preferences() -> None:
     mock = create_app(Config(access_log=False)).extensions["pipecat_mock"]
-    first = mock.handle(MockRequest("GET", PATH, {}, AUTH))
+    first = mock.handle(PipelineRequest("GET", PATH, {}, AUTH))
     assert first.status == 200
-    assert mock.handle(MockRequest("GET", PATH, {"__code": "404"}, AUTH)).status == 404
-    assert mock.handle(MockRequest("GET", PATH, {}, {**AUTH, "prefer": "code=500"})).status == 500
-    seeded = mock.handle(MockRequest("GET", PATH, {"__seed": "9"}, AUTH))
+    assert mock.handle(PipelineRequest("GET", PATH, {"__code": "404"}, AUTH)).status == 404
+    assert mock.handle(PipelineRequest("GET", PATH, {}, {**AUTH, "prefer": "code=500"})).status == 500
+    seeded = mock.handle(PipelineRequest("GET", PATH, {"__seed": "9"}, AUTH))
     assert seeded.body != first.body
-    assert mock.handle(MockRequest("GET", PATH, {}, AUTH)).body == first.body
-    bad = mock.handle(MockRequest("GET", "/v1/agents/a/sessions/not-a-uuid", {}, AUTH))
+    assert mock.handle(PipelineRequest("GET", PATH, {}, AUTH)).body == first.body
+    bad = mock.handle(PipelineRequest("GET", "/v1/agents/a/sessions/not-a-uuid", {}, AUTH))
     assert bad.status == 404
     assert "not-a-uuid" in json.loads(bad.body)["error"]
-    assert mock.handle(MockRequest("GET", PATH, {}, AUTH)).status == 200
+    assert mock.handle(PipelineRequest("GET", PATH, {}, AUTH)).status == 200

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
@@ -248,11 +248,11 @@ def test_every_generated_body_keeps_the_rules_and_validates_through_openapi_core
 ) -> None:
     document, name, schema = spec
     built = _spec_of(document)
-    mock = Mock(Config(access_log=False, seed=seed), built)
+    mock = MockPipeline(Config(access_log=False, seed=seed), built)
     validator = ResponseValidator(built)
     operation = built.operations[0]
     path = "/api" + operation.path.replace(f"{{{name}Name}}", f"my-{name}")
-    response = mock.handle(MockRequest("GET", path))
+    response = mock.handle(PipelineRequest("GET", path))
     assert response.status == 200, response.body
     assert validator.violations("GET", path, 200, "application/json", response.body) == []
     body = __import__("json").loads(response.body)
@@ -340,7 +340,7 @@ def test_echo_can_be_turned_off() -> None:
         if setting is not None:
             document["x-mock-realism"] = {"echo": setting}
         built = _spec_of(document)
-        response = Mock(Config(access_log=False), built).handle(MockRequest("GET", "/api/things/my-thing"))
+        response = MockPipeline(Config(access_log=False), built).handle(PipelineRequest("GET", "/api/things/my-thing"))
         assert (__import__("json").loads(response.body)["thingName"] == "my-thing") is echoed
 
 
@@ -363,9 +363,9 @@ def test_the_same_request_gives_the_same_bytes_in_another_mock() -> None:
         "type": "object",
         "properties": dict(FIELD_TEMPLATES),
     }
-    first, second = (Mock(Config(access_log=False), _spec_of(document)) for _ in range(2))
+    first, second = (MockPipeline(Config(access_log=False), _spec_of(document)) for _ in range(2))
     for seed in range(5):
-        request = MockRequest("GET", "/api/things/x", {"__seed": str(seed)})
+        request = PipelineRequest("GET", "/api/things/x", {"__seed": str(seed)})
         assert first.handle(request).body == second.handle(request).body
-    other = MockRequest("GET", "/api/things/y", {"__seed": "0"})
-    assert first.handle(other).body != first.handle(MockRequest("GET", "/api/things/x", {"__seed": "0"})).body
+    other = PipelineRequest("GET", "/api/things/y", {"__seed": "0"})
+    assert first.handle(other).body != first.handle(PipelineRequest("GET", "/api/things/x", {"__seed": "0"})).body

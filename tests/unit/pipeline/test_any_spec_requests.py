@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pipecat_cloud_mock import Config
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.loader import load_spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
@@ -26,18 +26,20 @@ CREATE = {
 
 
 @pytest.fixture(scope="module")
-def official() -> tuple[Mock, ResponseValidator]:
+def official() -> tuple[MockPipeline, ResponseValidator]:
     spec = load_spec(SPECS / "pipecat-cloud-official.json")
-    return Mock(Config(access_log=False), spec), ResponseValidator(spec)
+    return MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
 
 
-def _post(mock: Mock, path: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def _post(
+    mock: MockPipeline, path: str, body: Any, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    response = mock.handle(MockRequest("POST", path, {}, headers or AUTH, raw))
+    response = mock.handle(PipelineRequest("POST", path, {}, headers or AUTH, raw))
     return response.status, json.loads(response.body)
 
 
-def test_a_valid_body_passes(official: tuple[Mock, ResponseValidator]) -> None:
+def test_a_valid_body_passes(official: tuple[MockPipeline, ResponseValidator]) -> None:
     status, body = _post(official[0], "/v1/agents", CREATE)
     assert status == 200, body
 
@@ -51,11 +53,11 @@ def test_a_valid_body_passes(official: tuple[Mock, ResponseValidator]) -> None:
     ],
 )
 def test_an_invalid_body_is_the_documented_400_naming_the_field_and_what_is_accepted(
-    official: tuple[Mock, ResponseValidator], body: dict[str, Any], field: str, accepted: str
+    official: tuple[MockPipeline, ResponseValidator], body: dict[str, Any], field: str, accepted: str
 ) -> None:
     mock, validator = official
     raw = json.dumps(body).encode()
-    response = mock.handle(MockRequest("POST", "/v1/agents", {}, AUTH, raw))
+    response = mock.handle(PipelineRequest("POST", "/v1/agents", {}, AUTH, raw))
     assert response.status == 400
     message = json.loads(response.body)["error"]
     assert field in message, message
@@ -64,7 +66,7 @@ def test_an_invalid_body_is_the_documented_400_naming_the_field_and_what_is_acce
 
 
 def test_a_missing_body_broken_json_and_a_wrong_media_type_each_get_one_clear_400(
-    official: tuple[Mock, ResponseValidator],
+    official: tuple[MockPipeline, ResponseValidator],
 ) -> None:
     mock = official[0]
     cases = {
@@ -80,21 +82,21 @@ def test_a_missing_body_broken_json_and_a_wrong_media_type_each_get_one_clear_40
     assert "'application/x-www-form-urlencoded' is not accepted" in body["error"], body
 
 
-def test_a_constrained_query_parameter_is_checked(official: tuple[Mock, ResponseValidator]) -> None:
+def test_a_constrained_query_parameter_is_checked(official: tuple[MockPipeline, ResponseValidator]) -> None:
     mock = official[0]
-    ok = mock.handle(MockRequest("GET", "/v1/builds", {"limit": "5", "status": "success"}, AUTH))
+    ok = mock.handle(PipelineRequest("GET", "/v1/builds", {"limit": "5", "status": "success"}, AUTH))
     assert ok.status == 200, ok.body
-    bad = mock.handle(MockRequest("GET", "/v1/builds", {"limit": "500"}, AUTH))
+    bad = mock.handle(PipelineRequest("GET", "/v1/builds", {"limit": "500"}, AUTH))
     assert bad.status == 400
     assert "query.limit" in json.loads(bad.body)["error"]
     assert "from 1 to 100" in json.loads(bad.body)["error"]
-    wrong = mock.handle(MockRequest("GET", "/v1/builds", {"status": "exploded"}, AUTH))
+    wrong = mock.handle(PipelineRequest("GET", "/v1/builds", {"status": "exploded"}, AUTH))
     assert wrong.status == 400
     assert "one of pending, building" in json.loads(wrong.body)["error"]
 
 
-def test_an_explicit_prefer_code_still_answers_that_status(official: tuple[Mock, ResponseValidator]) -> None:
-    response = official[0].handle(MockRequest("POST", "/v1/agents", {}, {**AUTH, "prefer": "code=200"}, b""))
+def test_an_explicit_prefer_code_still_answers_that_status(official: tuple[MockPipeline, ResponseValidator]) -> None:
+    response = official[0].handle(PipelineRequest("POST", "/v1/agents", {}, {**AUTH, "prefer": "code=200"}, b""))
     assert response.status == 200
 
 
@@ -122,23 +124,23 @@ paths:
               schema: {type: object, properties: {detail: {type: string}}, required: [detail]}
 """
     )
-    mock = Mock(Config(access_log=False), load_spec(spec_file))
-    response = mock.handle(MockRequest("POST", "/things", {}, AUTH, b'{"size": 0}'))
+    mock = MockPipeline(Config(access_log=False), load_spec(spec_file))
+    response = mock.handle(PipelineRequest("POST", "/things", {}, AUTH, b'{"size": 0}'))
     assert response.status == 422
     assert "body.size" in json.loads(response.body)["detail"]
-    assert mock.handle(MockRequest("POST", "/things", {}, AUTH, b'{"size": 2}')).status == 201
+    assert mock.handle(PipelineRequest("POST", "/things", {}, AUTH, b'{"size": 2}')).status == 201
 
 
 def test_the_bundled_session_reads_have_nothing_to_check() -> None:
     """Kept off the hot path: session details and stops have no query, header or body to check, so they are
     not in the checked set; the bundled operations with a body or a bounded query parameter are."""
-    checked = Mock(Config(access_log=False)).request_check.checked
+    checked = MockPipeline(Config(access_log=False)).request_check.checked
     session_paths = {"getSession", "getOrganizationServiceSession", "stopSession", "stopOrganizationServiceSession"}
     assert session_paths.isdisjoint(checked)
     assert "startService" in checked  # a required JSON body
     assert "getSessions" in checked  # limit 1..100, offset >= 0, status and startType enums
     spec = load_spec(SPECS / "pipecat-cloud-official.json")
-    checked = Mock(Config(access_log=False), spec).request_check.checked
+    checked = MockPipeline(Config(access_log=False), spec).request_check.checked
     assert "createService" in checked
     assert "listBuilds" in checked
     assert "getSession" not in checked
@@ -146,15 +148,15 @@ def test_the_bundled_session_reads_have_nothing_to_check() -> None:
 
 
 def test_a_bad_path_value_is_the_documented_400_when_the_operation_documents_no_404(
-    official: tuple[Mock, ResponseValidator],
+    official: tuple[MockPipeline, ResponseValidator],
 ) -> None:
     mock, validator = official
     body = json.dumps({"secrets": [{"secretKey": "K", "secretValue": "v"}], "region": "us-west"}).encode()
-    response = mock.handle(MockRequest("PUT", "/v1/secrets/Not_Valid", {}, AUTH, body))
+    response = mock.handle(PipelineRequest("PUT", "/v1/secrets/Not_Valid", {}, AUTH, body))
     assert response.status == 400
     message = json.loads(response.body)["error"]
     assert "path.setName" in message
     assert "3 to 63 characters" in message
     assert validator.violations("PUT", "/v1/secrets/Not_Valid", 400, response.media_type, response.body) == []
     # getSecretSet documents a 404: a bad name there names nothing, as on the real service.
-    assert mock.handle(MockRequest("GET", "/v1/secrets/Not_Valid", {}, AUTH)).status == 404
+    assert mock.handle(PipelineRequest("GET", "/v1/secrets/Not_Valid", {}, AUTH)).status == 404

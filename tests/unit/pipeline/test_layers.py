@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pipecat_cloud_mock import Config, create_app
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, PipelineRequest, create_app
 
 from tests.support.answers import AUTH, SESSION_ID, assert_error_response, session_url
 
@@ -15,7 +14,7 @@ from tests.support.answers import AUTH, SESSION_ID, assert_error_response, sessi
 def test_the_pipeline_answers_without_any_http_layer() -> None:
     mock = create_app(Config(access_log=False)).extensions["pipecat_mock"]
     response = mock.handle(
-        MockRequest("GET", session_url("a", SESSION_ID), headers={"authorization": AUTH["Authorization"]})
+        PipelineRequest("GET", session_url("a", SESSION_ID), headers={"authorization": AUTH["Authorization"]})
     )
     assert response.status == 200
     assert json.loads(response.body)["sessionId"] == SESSION_ID
@@ -25,7 +24,7 @@ def test_an_unexpected_error_in_the_mock_is_still_a_json_error_response(monkeypa
     app = create_app(Config(access_log=False))
     mock = app.extensions["pipecat_mock"]
 
-    def broken(request: MockRequest) -> None:
+    def broken(request: PipelineRequest) -> None:
         raise RuntimeError("planted")
 
     monkeypatch.setattr(mock, "handle", broken)

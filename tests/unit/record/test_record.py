@@ -16,9 +16,7 @@ import requests
 import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
-from pipecat_cloud_mock import Config, ConfigError, create_app
-from pipecat_cloud_mock import MockPipeline as Mock
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest, create_app
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.record.proxy import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from pipecat_cloud_mock.secret import Secret
@@ -38,7 +36,7 @@ CLEAN = "55555555-2222-4333-8444-555555555555"  # an answer with exactly the doc
 def fake_upstream(seen: list[dict[str, str]]) -> Flask:
     """The real API as far as these tests care: bearer auth, 404s, and a field the spec lacks (endState)."""
     app = Flask("fake-upstream")
-    mock = Mock(Config(access_log=False, seed=5))
+    mock = MockPipeline(Config(access_log=False, seed=5))
 
     @app.get("/v1/agents/<agent>/sessions/<session_id>")
     def session(agent: str, session_id: str) -> ResponseReturnValue:
@@ -50,7 +48,7 @@ def fake_upstream(seen: list[dict[str, str]]) -> Flask:
         if session_id == SLOW:
             time.sleep(1.0)
         path = f"/v1/agents/{agent}/sessions/{session_id}"
-        body = json.loads(mock.handle(MockRequest("GET", path, headers={"authorization": "Bearer x"})).body)
+        body = json.loads(mock.handle(PipelineRequest("GET", path, headers={"authorization": "Bearer x"})).body)
         if session_id != CLEAN:
             body["endState"] = "completed"  # real drift: the SDK reads it, the spec does not declare it
         if session_id == ECHO:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pipecat_cloud_mock import Config, SpecError, load_spec
 from pipecat_cloud_mock.cli.main import main
-from pipecat_cloud_mock.pipeline.mock import Mock, MockRequest
+from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
 from tests.support import REPO
@@ -67,11 +67,11 @@ def test_an_openapi_31_document_is_served_valid_and_realistic(tmp_path: Path) ->
     spec_file = tmp_path / "devices.yaml"
     spec_file.write_text(OPENAPI_31)
     spec = load_spec(spec_file)
-    mock, validator = Mock(Config(access_log=False), spec), ResponseValidator(spec)
+    mock, validator = MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
     device_id = "7c489df3-7d1d-482f-b1ed-51300f630645"
     for seed in range(25):
         path = f"/api/devices/{device_id}"
-        response = mock.handle(MockRequest("GET", path, {"__seed": str(seed)}))
+        response = mock.handle(PipelineRequest("GET", path, {"__seed": str(seed)}))
         assert response.status == 200, response.body
         assert validator.violations("GET", path, 200, response.media_type, response.body) == []
         body = json.loads(response.body)

@@ -161,7 +161,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     """A live mock that served a 200, a 401 and an undocumented 422 (a Prefer it cannot honour) of getSession."""
     app = make_app(tmp_path, "ring")
     with serve_in_thread(app) as url:
-        with app.test_client() as client:  # the same Mock: the same counts
+        with app.test_client() as client:  # the same MockPipeline: the same counts
             client.get(URL, headers=AUTH)
             client.get(URL)
             client.get(URL, headers={**AUTH, "Prefer": "code=999"})

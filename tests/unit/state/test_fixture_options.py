@@ -50,8 +50,8 @@ def test_bad_values_say_what_is_accepted(field: str, value: object, message: str
 
 @pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
 def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
-    from pipecat_cloud_mock import MockPipeline as Mock
+    from pipecat_cloud_mock import MockPipeline
 
     (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
     with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):
-        Mock(Config(access_log=False, state_db=tmp_path / name))
+        MockPipeline(Config(access_log=False, state_db=tmp_path / name))

@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pipecat_cloud_mock import Config
-from pipecat_cloud_mock import MockPipeline as Mock
-from pipecat_cloud_mock import PipelineRequest as MockRequest
+from pipecat_cloud_mock import Config, MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.loader import load_spec
 from pipecat_cloud_mock.state.files import load_fixtures
 from pipecat_cloud_mock.state.parse import FixtureParser
@@ -28,24 +26,24 @@ def parser() -> FixtureParser:
 
 
 @pytest.fixture
-def mock(tmp_path: Path) -> Iterator[Mock]:
-    mock = Mock(Config(access_log=False, journal_size=100, state_db=tmp_path / "state.db"))
+def mock(tmp_path: Path) -> Iterator[MockPipeline]:
+    mock = MockPipeline(Config(access_log=False, journal_size=100, state_db=tmp_path / "state.db"))
     yield mock
     mock.control.close()
 
 
-def test_the_journal_keeps_only_the_newest_entries_over_10000_requests(mock: Mock) -> None:
+def test_the_journal_keeps_only_the_newest_entries_over_10000_requests(mock: MockPipeline) -> None:
     for i in range(10_000):  # unrouted paths: the cheapest answers, so the test measures the journal
-        mock.handle(MockRequest("GET", f"/load/{i}"))
+        mock.handle(PipelineRequest("GET", f"/load/{i}"))
     entries = mock.control.store.requests(limit=100_000)
     assert mock.control.store.journal_count() == 100
     assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
 
 
-def test_the_journal_filters_by_path_and_status_newest_first(mock: Mock) -> None:
+def test_the_journal_filters_by_path_and_status_newest_first(mock: MockPipeline) -> None:
     for path in ("/v1/agents/a/sessions/" + SID, "/v1/agents/b/sessions/" + SID, "/nope"):
-        mock.handle(MockRequest("GET", path, headers={"authorization": "Bearer t"}))
-    mock.handle(MockRequest("GET", "/v1/agents/a/sessions/" + SID))  # 401
+        mock.handle(PipelineRequest("GET", path, headers={"authorization": "Bearer t"}))
+    mock.handle(PipelineRequest("GET", "/v1/agents/a/sessions/" + SID))  # 401
     store = mock.control.store
     assert [e.status for e in store.requests(path="/v1/agents/a/sessions/" + SID)] == [401, 200]
     assert [e.path for e in store.requests(status=404)] == ["/nope"]
@@ -56,11 +54,11 @@ def test_the_journal_filters_by_path_and_status_newest_first(mock: Mock) -> None
 
 @pytest.mark.parametrize("private", [False, True], ids=["state-db file", "shared-memory ring"])
 def test_the_journal_never_holds_credentials(tmp_path: Path, private: bool) -> None:
-    mock = Mock(Config(access_log=False, state_db=None if private else tmp_path / "state.db"))
+    mock = MockPipeline(Config(access_log=False, state_db=None if private else tmp_path / "state.db"))
     try:
         secret = "sk_live_secret"
         headers = {"authorization": f"Bearer {secret}", "cookie": f"s={secret}", "x-api-key": secret}
-        mock.handle(MockRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
+        mock.handle(PipelineRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
         (entry,) = mock.control.store.requests()
         assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
         store = mock.control.store
@@ -110,7 +108,7 @@ def test_sequence_positions_advance_atomically_across_connections(tmp_path: Path
 
 
 def test_the_temporary_state_directory_is_removed_on_close() -> None:
-    mock = Mock(Config(access_log=False))
+    mock = MockPipeline(Config(access_log=False))
     directory = mock.control.store.path.parent
     assert directory.is_dir()
     mock.control.close()
@@ -153,10 +151,10 @@ def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: 
 
 
 def test_the_shared_memory_journal_keeps_only_the_newest_entries_over_10000_requests() -> None:
-    mock = Mock(Config(access_log=False, journal_size=100))  # no --state-db: the private journal ring
+    mock = MockPipeline(Config(access_log=False, journal_size=100))  # no --state-db: the private journal ring
     try:
         for i in range(10_000):
-            mock.handle(MockRequest("GET", f"/load/{i}"))
+            mock.handle(PipelineRequest("GET", f"/load/{i}"))
         entries = mock.control.store.requests(limit=100_000)
         assert mock.control.store.journal_count() == 100
         assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
@@ -201,10 +199,10 @@ def test_a_state_db_journal_longer_than_one_read_batch_comes_back_whole(tmp_path
     from pipecat_cloud_mock.state.journal import READ_BATCH
 
     size = 2 * READ_BATCH + 50
-    mock = Mock(Config(access_log=False, journal_size=size, state_db=tmp_path / "state.db"))
+    mock = MockPipeline(Config(access_log=False, journal_size=size, state_db=tmp_path / "state.db"))
     try:
         for i in range(size + 40):
-            mock.handle(MockRequest("GET", f"/load/{i}"))
+            mock.handle(PipelineRequest("GET", f"/load/{i}"))
         entries = mock.control.store.requests(limit=10 * size)
         assert [e.path for e in entries] == [f"/load/{i}" for i in range(size + 39, 39, -1)]
     finally:
