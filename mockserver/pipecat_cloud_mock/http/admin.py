@@ -284,7 +284,7 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
         filters = journal_filters(COUNT_FILTERS)
         if isinstance(filters, Response):
             return filters
-        return jsonify(count=len(control.store.requests(**filters)))
+        return jsonify(count=sum(1 for _ in control.store.iter_requests(**filters)))  # streamed: never the whole list
 
     def unmatched_plain(entry: JournalEntry) -> dict[str, Any]:
         route = mock.router.match(entry.method, entry.path)
