@@ -86,7 +86,7 @@ class MockPipeline:
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
         self.control.redacted_names = config.redact_headers
         world = World(self.control.fixture_body, only_fixtures=config.only_fixtures)
-        self.lifecycle = Lifecycle(self.control.lifecycle_store, world, self.spec.operations)
+        self.lifecycle = Lifecycle(self.control.lifecycle_store, world)
 
     def handle(self, request: PipelineRequest) -> PipelineResponse:
         """Answer one API request and note it in the journal."""
@@ -156,8 +156,8 @@ class MockPipeline:
             return self.error(422, str(exc), operation=operation, source="preference")
         # Query, headers and body against the spec, for the operations that have any of them to check; an
         # explicit Prefer code= still answers that status.
-        if not problem and prefs.code is None and route.operation.operation_id in self.request_check.checked:
-            bad = self.request_check.problem(route.operation, request.query, request.headers, request.body)
+        if not problem and prefs.code is None:
+            bad = self._request_problem(route, request)
             if bad is not None:
                 return self._invalid_request(route, bad)
 
@@ -196,6 +196,11 @@ class MockPipeline:
             return body
         return self.bodies.body(route.operation, neg, route.path_params, query)
 
+    def _request_problem(self, route: RouteMatch, request: PipelineRequest) -> RequestProblem | None:
+        if route.operation.operation_id not in self.request_check.checked:
+            return None
+        return self.request_check.problem(route.operation, request.query, request.headers, request.body)
+
     def _invalid_request(self, route: RouteMatch, bad: RequestProblem) -> PipelineResponse:
         """The operation's documented 400/422 body carrying the message; the mock's ErrorResponse otherwise."""
         response = route.operation.responses.get(str(bad.status))
@@ -217,6 +222,9 @@ class MockPipeline:
             neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed)
             body = self.bodies.body(route.operation, neg, route.path_params)
             return PipelineResponse(neg.status, encode(body), media_type=neg.media_type)
+        bad = self._request_problem(route, request)
+        if bad is not None:
+            return self._invalid_request(route, bad)
         plan = self.fault_plan(request, NOT_SET if prefs.delay is None else FaultSettings(latency=prefs.delay))
         if plan.error:
             return self.injected_error(route, self.config.seed, plan)
