@@ -16,6 +16,7 @@ from pipecat_cloud_mock.secret import Secret
 
 MODES = ("dynamic", "example")
 MAX_JOURNAL_SIZE = 1_000_000  # the journal's ring lives in shared memory: ~24 bytes of index per entry, plus its text
+MAX_CLIENT_TIMEOUT = 3600.0
 
 
 def is_loopback(host: str) -> bool:
@@ -59,6 +60,7 @@ class Config:
     journal_size: int = 1000
     state_db: Path | None = None  # None: a temporary file, removed at exit
     redact_headers: tuple[str, ...] = ()  # more header names the journal masks (beyond the rule in _redact)
+    client_timeout: float = 10.0  # seconds a client has for a request's head, and again for its body
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -95,6 +97,11 @@ class Config:
                 f"--host {self.host} opens the admin API to the network, and it has no token. "
                 "Add --admin-token TOKEN (clients then send 'Authorization: Bearer TOKEN' to /__admin/), "
                 "or --no-admin, or listen on 127.0.0.1 (see docs/security.md)."
+            )
+        if not 0 < self.client_timeout <= MAX_CLIENT_TIMEOUT:
+            raise ConfigError(
+                f"client timeout {self.client_timeout:g} is out of range. "
+                f"Valid values: more than 0, up to {MAX_CLIENT_TIMEOUT:g} (seconds)."
             )
         if not 1 <= self.journal_size <= MAX_JOURNAL_SIZE:
             size = "small" if self.journal_size < 1 else "large"
@@ -178,6 +185,13 @@ def _parse_int(raw: str) -> int:
         raise ValueError(f"{raw!r} is not a whole number") from None
 
 
+def _parse_seconds(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of seconds, e.g. 10 or 2.5") from None
+
+
 def _parse_mode(raw: str) -> str:
     if raw not in MODES:
         raise ValueError(f"{raw!r} is not a mode. {suggest(raw, MODES)}")
@@ -228,5 +242,12 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("--state-db", "state_db", Path, "SQLite file for shared admin state (default: a temp file).", "FILE"),
     Option("--redact-header", "redact_headers", str.strip, "Mask this header in the journal.", "NAME", True),
+    Option(
+        "--client-timeout",
+        "client_timeout",
+        _parse_seconds,
+        "Seconds a client has to send a request's head, and then its body; later: 408 (default 10).",
+        "S",
+    ),
     Option("--quiet", "access_log", _parse_bool, "No access-log line per request.", switch=True, negate=True),
 )

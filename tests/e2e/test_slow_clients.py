@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from pipecat_cloud_mock.http.server import HEAD_SECONDS, head_arrived
+from pipecat_cloud_mock.http.server import head_arrived
 
 from tests.support.answers import AUTH, assert_error_response
 from tests.support.servers import Running, run_cli
@@ -27,11 +27,19 @@ NORMAL_REQUESTS = 4  # each on a new connection: any worker may accept it
 IDLE_CLIENTS = 200
 # Far below what the slow clients would hold a thread for (without the fix: until they finish, i.e. never).
 ANSWER_WITHIN = 5
+CLIENT_TIMEOUT = 1  # --client-timeout for the tests that wait for it to pass
+START = "/v1/public/slow-check/start"
 
 
 @pytest.fixture
 def server() -> Iterator[Running]:
     with run_cli(["serve", "--port", "0", "--quiet"]) as running:
+        yield running
+
+
+@pytest.fixture
+def quick_server() -> Iterator[Running]:
+    with run_cli(["serve", "--port", "0", "--quiet", "--client-timeout", str(CLIENT_TIMEOUT)]) as running:
         yield running
 
 
@@ -90,17 +98,67 @@ def test_idle_connections_do_not_stop_a_normal_request(server: Running) -> None:
         assert answer.status_code == 200, answer.text
 
 
+def _start_head(length: int, *extra: bytes) -> bytes:
+    lines = [b"POST " + START.encode() + b" HTTP/1.1", b"Host: h", b"Content-Type: application/json", *extra]
+    return b"\r\n".join([*lines, b"Content-Length: %d" % length, b"", b""])
+
+
 @pytest.mark.e2e
-def test_a_head_that_never_completes_is_closed_with_a_408_error_response(server: Running) -> None:
-    with socket.create_connection(_address(server), timeout=HEAD_SECONDS + 20) as sock:
-        sock.sendall(b"GET /v1/agents/a/sessions/x HTTP/1.1\r\nHost: h\r\n")  # no blank line: the head goes on
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"GET /v1/agents/a/sessions/x HTTP/1.1\r\nHost: h\r\n",  # no blank line: the head goes on
+        _start_head(100) + b'{"createDailyRoom": ',  # a small body, never finished: waits without a thread
+        _start_head(512 * 1024) + b'{"body": "' + b"x" * 1000,  # a large one: a thread reads it, for a time
+    ],
+    ids=["head", "small body", "large body"],
+)
+def test_a_request_that_never_arrives_in_full_is_closed_with_a_408_error_response(
+    quick_server: Running, sent: bytes
+) -> None:
+    with socket.create_connection(_address(quick_server), timeout=CLIENT_TIMEOUT + 20) as sock:
+        sock.sendall(sent)
         status, headers, body = _error_answer(_read_all(sock))
     assert status == 408
     assert headers["content-type"] == "application/json"
-    assert headers["connection"] == "close"
     error = json.loads(body)
     assert_error_response(error, 408)
-    assert f"within {HEAD_SECONDS:g} s" in error["error"]
+    assert f"within {CLIENT_TIMEOUT:g} s" in error["error"]
+    started = requests.get(quick_server.url + "/__admin/requests", timeout=5).json()
+    assert [e for e in started.get("requests", started) if e.get("method") == "POST"] == []  # nothing was started
+
+
+@pytest.mark.e2e
+def test_clients_trickling_their_bodies_do_not_stop_a_normal_request(server: Running) -> None:
+    with ExitStack() as stack:
+        for _ in range(SLOW_CLIENTS):
+            sock = stack.enter_context(socket.create_connection(_address(server)))
+            sock.sendall(_start_head(200) + b'{"createDailyRoom"')
+        time.sleep(0.5)  # the workers have seen every slow connection before the normal request comes
+        answers = [
+            requests.get(server.url + SESSION, headers=AUTH, timeout=ANSWER_WITHIN) for _ in range(NORMAL_REQUESTS)
+        ]
+    assert [a.status_code for a in answers] == [200] * NORMAL_REQUESTS, answers[-1].text
+
+
+@pytest.mark.e2e
+def test_a_body_sent_in_pieces_or_after_100_continue_is_answered(server: Running) -> None:
+    body = json.dumps({"createDailyRoom": False, "body": {"pad": "x" * 300_000}}).encode()
+    with socket.create_connection(_address(server), timeout=ANSWER_WITHIN) as sock:
+        sock.sendall(_start_head(len(body), b"Authorization: Bearer t", b"Connection: close") + body[:10])
+        time.sleep(0.2)
+        sock.sendall(body[10:])
+        status, _, answer = _error_answer(_read_all(sock))
+    assert status == 200, answer
+    assert json.loads(answer)["sessionId"]
+    small = b'{"createDailyRoom": false}'
+    expect = (b"Authorization: Bearer t", b"Connection: close", b"Expect: 100-continue")
+    with socket.create_connection(_address(server), timeout=ANSWER_WITHIN) as sock:
+        sock.sendall(_start_head(len(small), *expect))
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100 Continue")  # the body comes only after this
+        sock.sendall(small)
+        status, _, answer = _error_answer(_read_all(sock))
+    assert status == 200, answer
 
 
 @pytest.mark.e2e
@@ -113,7 +171,7 @@ def test_a_head_that_never_completes_is_closed_with_a_408_error_response(server:
     ids=["long line", "line without end"],
 )
 def test_a_request_line_over_the_limit_gets_a_414_error_response(server: Running, request_bytes: bytes) -> None:
-    with socket.create_connection(_address(server), timeout=HEAD_SECONDS / 2) as sock:
+    with socket.create_connection(_address(server), timeout=5) as sock:
         sock.sendall(request_bytes)
         status, headers, body = _error_answer(_read_all(sock))
     assert status == 414
@@ -135,6 +193,12 @@ def test_head_arrived_waits_only_for_an_unfinished_head_of_reasonable_size() -> 
     assert peeked(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n")
     assert peeked(b"GET / HTTP/1.1\nHost: h\n\n")
     assert peeked(b"GET /" + b"a" * 9000)  # a line already past the limit: the parser answers 414
+    head = b"POST / HTTP/1.1\r\nHost: h\r\ncontent-LENGTH: 10\r\n"
+    assert not peeked(head + b"\r\n12345")  # half the body: still no thread
+    assert peeked(head + b"\r\n1234567890")
+    assert peeked(head + b"Expect: 100-continue\r\n\r\n")  # the body comes after the thread's 100 Continue
+    assert peeked(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12")  # no size: a thread reads
+    assert peeked(b"POST / HTTP/1.1\r\nContent-Length: 200000\r\n\r\n123")  # past the peek: a thread, timed
     left, right = socket.socketpair()
     with right:
         left.close()

@@ -6,6 +6,7 @@ import bisect
 import contextlib
 import errno
 import functools
+import re
 import selectors
 import signal
 import socket
@@ -22,6 +23,8 @@ from gunicorn.workers.gthread import ThreadWorker
 from pipecat_cloud_mock.config import Config
 from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.http import access_log as _access_log
+from pipecat_cloud_mock.http.body_deadline import with_body_deadline
+from pipecat_cloud_mock.state.limits import MAX_ADMIN_BODY
 
 EXAMPLE_SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 
@@ -59,7 +62,7 @@ def _init_worker(worker: Any) -> None:
         # up util.write_error when the error happens, so replacing it here changes this worker only.
         gunicorn.util.write_error = functools.partial(_write_json_error, mock)
         global _write_timeout_answer
-        late = f"the request line and headers did not arrive within {HEAD_SECONDS:g} s"
+        late = f"the request did not arrive in full within {_client_timeout:g} s"
         _write_timeout_answer = functools.partial(
             _write_json_error, mock, status=408, reason="Request Timeout", message=late
         )
@@ -122,6 +125,12 @@ def serve(app: Flask, config: Config) -> None:
     options = gunicorn_options(config)
     options["when_ready"] = when_ready
     check_bindable(config.host, config.port)
+    global _client_timeout
+    _client_timeout = config.client_timeout  # before the fork: every worker's head deadline
+    mock = app.extensions["pipecat_mock"]
+    app.wsgi_app = with_body_deadline(  # type: ignore[method-assign,assignment]
+        app.wsgi_app, config.client_timeout, MAX_ADMIN_BODY, lambda status, message: mock.error(status, message).body
+    )
     run_gunicorn(app, options)
 
 
@@ -151,27 +160,42 @@ def check_bindable(host: str, port: int) -> None:
 # gthread hands a connection to a thread as soon as it is readable, and the thread then blocks reading the
 # request line and headers: a client that sends them a byte at a time holds a thread as long as it likes,
 # and a few dozen such clients hold every thread of every worker. HeadGatedThreadWorker keeps such a
-# connection in the worker's poller (a MSG_PEEK, no thread) until the blank line that ends the head is in
-# the socket's buffer, and closes it with a 408 ErrorResponse when the head has not come within HEAD_SECONDS.
+# connection in the worker's poller (a MSG_PEEK, no thread) until the head, and a body that fits in the peek,
+# are in the socket's buffer, and closes it with a 408 ErrorResponse when they have not come within the
+# client timeout. A larger body goes to a thread, which body_deadline bounds in time.
 
-HEAD_SECONDS = 10.0
+HEAD_SECONDS = 10.0  # Config.client_timeout's default
 PEEK_BYTES = 128 * 1024  # past the request-line and header limits: the parser refuses such a head itself
+_CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?\n", re.IGNORECASE)
+# A body the client sends only after a 100 Continue (which the thread's parser sends), or whose size the head
+# does not give: a thread reads it.
+_THREAD_READS_BODY = re.compile(rb"\n(expect[ \t]*:[ \t]*100-continue|transfer-encoding[ \t]*:)", re.IGNORECASE)
+_client_timeout = HEAD_SECONDS  # set by serve() before the fork
 
 # Set in each worker after the fork (_init_worker): writes the 408 as an ErrorResponse.
 _write_timeout_answer: Any = None
 
 
 def head_arrived(sock: socket.socket, line_limit: int) -> bool:
-    """True when a thread would not wait on this socket: the head is complete, too long, or the peer left."""
+    """True when a thread would not wait on this socket: the head is complete (with a body that fits in the
+    peek, when it has one), too long, or the peer left."""
     try:
         data = sock.recv(PEEK_BYTES, socket.MSG_PEEK | socket.MSG_DONTWAIT)
     except BlockingIOError:
         return False
     except OSError:
         return True  # reset or closed: the thread reads the error and closes the connection
-    if not data or b"\r\n\r\n" in data or b"\n\n" in data or len(data) >= PEEK_BYTES:
+    if not data or len(data) >= PEEK_BYTES:
         return True
-    return 0 < line_limit < len(data) and b"\n" not in data  # the parser refuses the request line at once
+    crlf, lf = data.find(b"\r\n\r\n"), data.find(b"\n\n")
+    if crlf < 0 and lf < 0:
+        return 0 < line_limit < len(data) and b"\n" not in data  # the parser refuses the request line at once
+    head_end = crlf + 4 if crlf >= 0 and (lf < 0 or crlf < lf) else lf + 2
+    head = data[:head_end]
+    length = _CONTENT_LENGTH.search(head)
+    if length is None or _THREAD_READS_BODY.search(head):
+        return True
+    return head_end + int(length.group(1)) <= len(data) or head_end + int(length.group(1)) >= PEEK_BYTES
 
 
 class HeadGatedThreadWorker(ThreadWorker):  # type: ignore[misc]
@@ -182,7 +206,7 @@ class HeadGatedThreadWorker(ThreadWorker):  # type: ignore[misc]
             super().enqueue_req(conn)
             return
         now = time.monotonic()
-        deadline = getattr(conn, "head_deadline", None) or now + HEAD_SECONDS
+        deadline = getattr(conn, "head_deadline", None) or now + _client_timeout
         conn.head_deadline = deadline
         conn.timeout = deadline
         conn.sock.setblocking(False)
@@ -190,13 +214,15 @@ class HeadGatedThreadWorker(ThreadWorker):  # type: ignore[misc]
         self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self.on_pending_socket_readable, conn))
 
     def murder_pending(self) -> None:
+        stopping = not self.alive  # a request not yet sent in full is not in flight: it does not delay the stop
         now = time.monotonic()
-        while self.pending_conns and self.pending_conns[0].timeout <= now:
+        while self.pending_conns and (stopping or self.pending_conns[0].timeout <= now):
             conn = self.pending_conns.popleft()
             with contextlib.suppress(OSError, KeyError, ValueError):
                 self.poller.unregister(conn.sock)
             self.nr_conns -= 1
-            if getattr(conn, "head_deadline", None) is not None and _write_timeout_answer is not None:
+            late = getattr(conn, "head_deadline", None) is not None
+            if late and not stopping and _write_timeout_answer is not None:
                 with contextlib.suppress(OSError):
                     _drain(conn.sock)  # unread bytes would turn the close into a reset that loses the answer
                     _write_timeout_answer(conn.sock)
