@@ -55,21 +55,16 @@ def test_the_journal_ring_outlives_a_holder_killed_inside_it() -> None:
 
 
 def _workers(master: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                found.append(int(entry.name))
-    return found
+    """gunicorn's workers: the master's children (Linux lists them per thread; the master's main thread forks)."""
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 @pytest.mark.e2e
 def test_the_server_answers_after_every_worker_kill_under_load() -> None:
-    kills = 45
+    kills = 20  # the locks' own tests kill a holder inside each lock; this one lands kills anywhere
     with run_cli(["serve", "--port", "0", "--workers", "2", "--threads", "8", "--quiet"]) as server:
         stop = threading.Event()
 
