@@ -14,9 +14,9 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-__all__ = ["AdminClient", "AdminError", "JournalEntry", "UnmatchedRequest"]
+__all__ = ["AdminClient", "AdminError", "JournalEntry", "JournalFilters", "UnmatchedRequest"]
 
 
 class AdminError(Exception):
@@ -31,17 +31,21 @@ class AdminError(Exception):
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request the mock received (admin calls excluded); Authorization is already redacted."""
+    """One request the mock received (admin calls excluded); credential headers are already redacted.
+
+    The server's journal and this client share it: `to_plain` is the admin API's JSON, `from_plain` reads it.
+    """
 
     method: str
     path: str
-    query: dict[str, str]
-    headers: dict[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
     status: int
-    time: str
-    stub: str | None  # the id of the stub that answered, if one did
+    time: str  # RFC 3339, milliseconds, UTC
+    stub: str | None = None  # the id of the stub that answered, if one did
     operation: str | None = None  # the operationId it reached; None when no operation matched
     source: str | None = None  # what produced the answer: generated, example, fixture, stub, fault, security, ...
+    id: int = 0  # rises by one per request the server journaled
 
     @classmethod
     def from_plain(cls, data: Mapping[str, Any]) -> JournalEntry:
@@ -55,7 +59,42 @@ class JournalEntry:
             data.get("stub"),
             data.get("operation"),
             data.get("source"),
+            data.get("id", 0),
         )
+
+    def to_plain(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": dict(self.query),
+            "headers": dict(self.headers),
+            "status": self.status,
+            "stub": self.stub,
+            "operation": self.operation,
+            "source": self.source,
+        }
+
+
+class JournalFilters(TypedDict, total=False):
+    """What a journal read or count may filter on; every filter given must hold."""
+
+    path: str | None  # the path exactly
+    path_prefix: str | None  # the start of the path (e.g. one agent's calls)
+    status: int | None
+    method: str | None
+
+
+def journal_matches(entry: JournalEntry, filters: JournalFilters) -> bool:
+    path, prefix = filters.get("path"), filters.get("path_prefix")
+    status, method = filters.get("status"), filters.get("method")
+    return (
+        (path is None or entry.path == path)
+        and (prefix is None or entry.path.startswith(prefix))
+        and (status is None or entry.status == status)
+        and (method is None or entry.method == method)
+    )
 
 
 @dataclass(frozen=True)
@@ -168,31 +207,17 @@ class AdminClient:
         self._call("DELETE", "/stubs")
 
     # --- journal and reset ---
-    def requests(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        limit: int | None = None,
-        path_prefix: str | None = None,
-    ) -> list[JournalEntry]:
+    def requests(self, limit: int | None = None, **filters: Unpack[JournalFilters]) -> list[JournalEntry]:
         """Newest first; `path` must match exactly, `path_prefix` matches the start (e.g. one agent's calls)."""
-        query = {"path": path, "path_prefix": path_prefix, "status": status, "method": method, "limit": limit}
+        query = {**filters, "limit": limit}
         return [JournalEntry.from_plain(e) for e in self._call("GET", "/requests", query=query)["requests"]]
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
-    def count(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        path_prefix: str | None = None,
-    ) -> int:
+    def count(self, **filters: Unpack[JournalFilters]) -> int:
         """How many journaled requests match the filters (all of them without any)."""
-        query = {"path": path, "path_prefix": path_prefix, "status": status, "method": method}
-        return int(self._call("GET", "/requests/count", query=query)["count"])
+        return int(self._call("GET", "/requests/count", query=dict(filters))["count"])
 
     def unmatched(self) -> list[UnmatchedRequest]:
         """Requests no spec operation matched, newest first."""

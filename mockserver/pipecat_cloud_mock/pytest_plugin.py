@@ -16,7 +16,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import pytest
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from werkzeug.serving import BaseWSGIServer
 
-    from pipecat_cloud_mock.admin_client import AdminClient, Clock, JournalEntry, UnmatchedRequest
+    from pipecat_cloud_mock.admin_client import AdminClient, Clock, JournalEntry, JournalFilters, UnmatchedRequest
     from pipecat_cloud_mock.config import Config
 
 __all__ = ["PipecatMock", "PipecatMockServer"]
@@ -120,15 +120,9 @@ class PipecatMock:
         """A stub rule in the fixture format (match + respond or sequence); it wins over earlier ones."""
         return self.admin.add_stub(rule)
 
-    def requests(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        path_prefix: str | None = None,
-    ) -> list[JournalEntry]:
-        """What the code under test called, newest first."""
-        return self.admin.requests(path=path, status=status, method=method, path_prefix=path_prefix)
+    def requests(self, **filters: Unpack[JournalFilters]) -> list[JournalEntry]:
+        """What the code under test called, newest first (filters: path, path_prefix, status, method)."""
+        return self.admin.requests(**filters)
 
     def start_session(self, agent_name: str, **start_request: Any) -> str:
         """Start a session as an app does (POST /v1/public/{agent}/start); returns its id."""
@@ -143,15 +137,9 @@ class PipecatMock:
 
     # --- verification and coverage ---
 
-    def count(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        path_prefix: str | None = None,
-    ) -> int:
+    def count(self, **filters: Unpack[JournalFilters]) -> int:
         """How many requests the journal holds that match the filters."""
-        return self.admin.count(path=path, status=status, method=method, path_prefix=path_prefix)
+        return self.admin.count(**filters)
 
     def unmatched(self) -> list[UnmatchedRequest]:
         """Requests no spec operation matched (404 from routing, 405), newest first."""

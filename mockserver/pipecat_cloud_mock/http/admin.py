@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from pipecat_cloud_mock.admin_client import JournalEntry
 from pipecat_cloud_mock.errors import Problem, suggest
 from pipecat_cloud_mock.http.clock import ENDPOINTS as LIFECYCLE_ENDPOINTS
 from pipecat_cloud_mock.http.clock import clock_plain, clock_setting, object_body, readiness
@@ -27,7 +28,6 @@ from pipecat_cloud_mock.pipeline.routing import ADMIN_PREFIX, MethodNotAllowed, 
 from pipecat_cloud_mock.state.coverage import coverage_report
 from pipecat_cloud_mock.state.limits import MAX_ADMIN_BODY, cut_message, parse_json
 from pipecat_cloud_mock.state.parse import Report
-from pipecat_cloud_mock.state.store import JournalEntry
 from pipecat_cloud_mock.state.verify import nearest_operation
 
 JOURNAL_FILTERS = ("path", "path_prefix", "status", "method", "limit")

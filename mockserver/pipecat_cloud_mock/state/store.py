@@ -23,10 +23,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import orjson
 
+from pipecat_cloud_mock.admin_client import JournalEntry, JournalFilters, journal_matches
 from pipecat_cloud_mock.errors import ConfigError, FixtureError
 from pipecat_cloud_mock.locks import ProcessLock
 from pipecat_cloud_mock.mocker.world import LifecycleRow, LifecycleState
@@ -63,33 +64,9 @@ class State:
     stubs: tuple[Stub, ...] = ()
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    id: int
-    time: float  # seconds since the epoch
-    method: str
-    path: str
-    query: Mapping[str, str]
-    headers: Mapping[str, str]  # credentials already redacted
-    status: int
-    stub: str | None = None  # the id of the stub that answered, if one did
-    operation: str | None = None  # the operationId routed to; None when no operation matched
-    source: str | None = None  # what produced the answer (see _coverage.SOURCES)
-
-    def to_plain(self) -> dict[str, Any]:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.time)) + f".{int(self.time * 1000) % 1000:03d}Z"
-        return {
-            "id": self.id,
-            "time": stamp,
-            "method": self.method,
-            "path": self.path,
-            "query": dict(self.query),
-            "headers": dict(self.headers),
-            "status": self.status,
-            "stub": self.stub,
-            "operation": self.operation,
-            "source": self.source,
-        }
+def _stamp(seconds: float) -> str:
+    """A journal time as RFC 3339 with milliseconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int(seconds * 1000) % 1000:03d}Z"
 
 
 def _json_text(value: Mapping[str, str]) -> str:
@@ -386,45 +363,32 @@ class Store:
                 (time.time(), method, path, _json_text(query), _json_text(headers), status, stub, operation, source),
             )
 
-    def requests(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        limit: int | None = None,
-        path_prefix: str | None = None,
-    ) -> list[JournalEntry]:
+    def requests(self, limit: int | None = None, **filters: Unpack[JournalFilters]) -> list[JournalEntry]:
         """Newest first."""
-        return list(self.iter_requests(path, status, method, limit, path_prefix))
+        return list(self.iter_requests(limit, **filters))
 
-    def iter_requests(
-        self,
-        path: str | None = None,
-        status: int | None = None,
-        method: str | None = None,
-        limit: int | None = None,
-        path_prefix: str | None = None,
-    ) -> Iterator[JournalEntry]:
+    def iter_requests(self, limit: int | None = None, **filters: Unpack[JournalFilters]) -> Iterator[JournalEntry]:
         """Newest first, read a batch at a time: a reader holds one batch in memory, not the whole journal."""
         wanted = self.journal_size if limit is None else limit
+        if wanted <= 0:
+            return
         found = 0
         for entry in self._journal():
-            if found >= wanted:
-                return
-            if (
-                (path is None or entry.path == path)
-                and (path_prefix is None or entry.path.startswith(path_prefix))
-                and (status is None or entry.status == status)
-                and (method is None or entry.method == method)
-            ):
-                found += 1
+            if journal_matches(entry, filters):
                 yield entry
+                found += 1
+                if found >= wanted:
+                    return
 
     def _journal(self) -> Iterator[JournalEntry]:
         """Every entry held, newest first."""
         if self._ring is not None:
             for entry_id, row in self._ring.entries():
-                yield JournalEntry(entry_id, *row)
+                when, method, path, query, headers, status, *rest = row
+                stub, operation, source = (*rest, None, None, None)[:3]  # older rows lack the last ones
+                yield JournalEntry(
+                    method, path, query, headers, status, _stamp(when), stub, operation, source, entry_id
+                )
             return
         # A shared file's journal, read a batch at a time (by id, newest first) as the ring is.
         sql = (
@@ -436,7 +400,7 @@ class Store:
             with self._locked() as db:
                 rows = db.execute(sql + " LIMIT ?", (before, READ_BATCH)).fetchall()
             for i, t, m, p, q, h, s, b, o, r in rows:
-                yield JournalEntry(i, t, m, p, json.loads(q), json.loads(h), s, b, o, r)
+                yield JournalEntry(m, p, json.loads(q), json.loads(h), s, _stamp(t), b, o, r, id=i)
             if len(rows) < READ_BATCH:
                 return
             before = rows[-1][0]
