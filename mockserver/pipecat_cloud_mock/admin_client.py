@@ -131,12 +131,20 @@ class AdminClient:
         url = f"{self.base_url}/__admin{path}"
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        return self._exchange(method, url, self._token, body)
+
+    def _api(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        """A call to the mocked API itself (`path` under the host, e.g. /v1/public/...), as an app makes it."""
+        return self._exchange(method, self.base_url + path, token, body)[1]
+
+    def _exchange(self, method: str, url: str, token: str | None, body: Any) -> tuple[int, Any]:
+        """(status, parsed JSON body); an error answer raises AdminError with its message and problems."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http(s) URLs we build
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        if self._token:
-            request.add_header("Authorization", f"Bearer {self._token}")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 status, raw = response.status, response.read()
@@ -149,25 +157,6 @@ class AdminClient:
                 error = {"error": raw.decode(errors="replace")[:200]}
             raise AdminError(exc.code, error.get("error", ""), error.get("problems", [])) from None
         return status, (json.loads(raw) if raw else None)
-
-    def _api(self, method: str, path: str, token: str, body: Any = None) -> Any:
-        """A call to the mocked API itself (`path` under the host, e.g. /v1/public/...), as an app makes it."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)  # noqa: S310
-        request.add_header("Authorization", f"Bearer {token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            exc.close()
-            try:
-                error = json.loads(raw)
-            except ValueError:
-                error = {"error": raw.decode(errors="replace")[:200]}
-            raise AdminError(exc.code, error.get("error", ""), []) from None
 
     def _quote(self, *parts: str) -> str:
         return "/".join(urllib.parse.quote(p, safe="") for p in parts)

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from pipecat_cloud_mock.errors import ConfigError, MockError
+from pipecat_cloud_mock.state.coverage import parse_percent
 
 BELOW_MINIMUM = 1  # exit status when coverage is under --min (2 is for bad usage, as everywhere else)
 
@@ -58,15 +59,10 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 
 def _percent(raw: str | None) -> float | None:
-    if raw is None:
-        return None
     try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 100:
-        raise ConfigError(f"--min {raw!r} is not valid. Valid values: a percentage from 0 to 100, such as 80.")
-    return value
+        return None if raw is None else parse_percent(raw)
+    except ValueError as exc:
+        raise ConfigError(f"--min {exc}") from None
 
 
 def _fetch(url: str, token: str | None) -> dict[str, Any]:

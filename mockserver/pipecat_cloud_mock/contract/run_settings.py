@@ -20,6 +20,7 @@ from pipecat_cloud_mock.contract.options import (
     Option,
 )
 from pipecat_cloud_mock.secret import Secret
+from pipecat_cloud_mock.state.coverage import parse_percent
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,10 @@ def _repeat(raw: str | None) -> int:
 
 
 def _percent(raw: str | None) -> float | None:
-    if raw is None:
-        return None
     try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 100:
-        raise pytest.UsageError(
-            f"--contract-min-coverage {raw!r} is not valid. Valid values: a percentage from 0 to 100."
-        )
-    return value
+        return None if raw is None else parse_percent(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--contract-min-coverage {exc}") from None
 
 
 def _seed(given: str | None, hypothesis_seed: object) -> int:

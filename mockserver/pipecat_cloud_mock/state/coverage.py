@@ -65,6 +65,17 @@ class ServedCounts:
             self._data[:] = bytes(len(self._data))
 
 
+def parse_percent(raw: str) -> float:
+    """A coverage gate (--min, --contract-min-coverage); ValueError says what is accepted."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise ValueError(f"{raw!r} is not valid. Valid values: a percentage from 0 to 100, such as 80.")
+    return value
+
+
 def documents(operation: Operation, status: int) -> bool:
     """Whether the spec documents `status` for the operation: its own code, or a range such as 4XX."""
     return str(status) in operation.responses or f"{status // 100}XX" in {k.upper() for k in operation.responses}
