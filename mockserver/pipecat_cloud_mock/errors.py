@@ -60,3 +60,9 @@ def suggest(value: str, valid: Iterable[str]) -> str:
     if close:
         text += f" Did you mean {close[0]!r}?"
     return text
+
+
+def error_response(status: int, message: str) -> dict[str, str]:
+    """The values of an ErrorResponse, the reference's error shape (both fields required): every error the mock
+    answers itself starts here, and bodies.error shapes it further to the served spec's schema."""
+    return {"error": message, "code": str(status)}

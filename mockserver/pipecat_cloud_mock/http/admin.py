@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from pipecat_cloud_mock.admin_client import JournalEntry
-from pipecat_cloud_mock.errors import Problem, suggest
+from pipecat_cloud_mock.errors import Problem, error_response, suggest
 from pipecat_cloud_mock.http.clock import ENDPOINTS as LIFECYCLE_ENDPOINTS
 from pipecat_cloud_mock.http.clock import clock_plain, clock_setting, object_body, readiness
 from pipecat_cloud_mock.http.guard import AdminGuard
@@ -63,7 +63,7 @@ def _methods_of(path: str) -> list[str]:
 
 
 def _error(status: int, message: str, problems: list[Problem] | None = None) -> Response:
-    body: dict[str, Any] = {"error": cut_message(message), "code": str(status)}
+    body: dict[str, Any] = error_response(status, cut_message(message))
     if problems is not None:
         body["problems"] = [{"where": p.where, "message": cut_message(p.message)} for p in problems]
     response = jsonify(body)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pipecat_cloud_mock.errors import error_response
 from pipecat_cloud_mock.mocker.echo import BodyGenerator, message_fields
 from pipecat_cloud_mock.mocker.encode import dumps
 from pipecat_cloud_mock.mocker.negotiate import Negotiation
@@ -23,7 +24,7 @@ def _session(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> M
 
 
 def _error(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Mapping[str, Any]:
-    return {"error": error_message(neg.status, neg.reason, media.examples.get("default")), "code": str(neg.status)}
+    return error_response(neg.status, error_message(neg.status, neg.reason, media.examples.get("default")))
 
 
 def _sdk_session(neg: Negotiation, params: Mapping[str, str], media: MediaType) -> Mapping[str, Any]:
@@ -89,7 +90,7 @@ class BodyFactory:
 
     def error(self, status: int, message: str) -> Any:
         """An ErrorResponse-shaped body for statuses the mock answers itself (401, 404, 405, 422)."""
-        values = {"error": message, "code": str(status)}
+        values = error_response(status, message)
         if self._error_walker is None:
             return values
         return self._error_walker(lazy_rng_for("error", status, message), values)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 import yaml
 
-from pipecat_cloud_mock.errors import ConfigError
+from pipecat_cloud_mock.errors import ConfigError, error_response
 from pipecat_cloud_mock.pipeline.routing import RouteMatch, Router, raw_request_path
 from pipecat_cloud_mock.secret import Secret
 from pipecat_cloud_mock.spec.loader import Spec, load_spec
@@ -284,7 +284,7 @@ class Recorder:
         self.say(f"  recorded in {self.recording.path}")
 
     def _error(self, status: int, message: str) -> Answer:
-        body = json.dumps({"error": message, "code": str(status)}).encode()
+        body = json.dumps(error_response(status, message)).encode()
         return Answer(status, body, (("Content-Type", "application/json"),))
 
     def _proxy_error(self, shown: str, status: int, message: str) -> Answer:
