@@ -77,7 +77,7 @@ class Control:
             atexit.register(_remove_dir, self._temp_dir, os.getpid())
         try:
             operations = [op.operation_id for op in spec.operations]
-            self.store = Store(state_db, journal_size, self.parser, private=private, operations=operations)
+            self.store = Store(state_db, journal_size, private=private, operations=operations)
             self.store.start(self.initial)  # a shared --state-db keeps what other servers put there
             self.lifecycle_store = LifecycleStore(self.store)
         except sqlite3.Error as exc:

@@ -1,7 +1,8 @@
 """Fixtures as plain data: sessions you define and stubs (request rule -> canned answers).
 
 Parsed and validated by `_fixture_parse`; stored by `_store`; consulted by `_control` in the pipeline.
-`to_plain()` gives back the fixture format, so parse(to_plain(x)) == x (the store keeps that form).
+`to_plain()` gives back the fixture format, so parse(to_plain(x)) == x (the store keeps that form), and
+`from_plain` reads that form back without checking it again (it was checked when it was written).
 Latency, fault and errorRate are carried here as data; applying them is the fault layer's job.
 """
 
@@ -13,8 +14,8 @@ from typing import Any
 
 import regex
 
-from pipecat_cloud_mock.faults import FaultKind, Latency
-from pipecat_cloud_mock.state.patterns import full_match
+from pipecat_cloud_mock.faults import FaultKind, Latency, parse_latency
+from pipecat_cloud_mock.state.patterns import compile_pattern, full_match
 
 # Latency and fault values are the fault layer's own types: one parser, one meaning everywhere.
 NO_BODY: Any = object()  # a stub response without `body`: the mock generates one for the status
@@ -36,6 +37,10 @@ class ValueMatcher:
 
     def to_plain(self) -> Any:
         return {"regex": self.regex.pattern} if self.regex is not None else self.exact
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> ValueMatcher:
+        return cls(regex=compile_pattern(plain["regex"])) if isinstance(plain, dict) else cls(exact=plain)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,14 @@ class StubMatch:
             plain["headers"] = {name: matcher.to_plain() for name, matcher in self.headers}
         return plain
 
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any]) -> StubMatch:
+        def matcher(name: str) -> ValueMatcher | None:
+            return ValueMatcher.from_plain(plain[name]) if name in plain else None
+
+        headers = tuple((name, ValueMatcher.from_plain(value)) for name, value in plain.get("headers", {}).items())
+        return cls(matcher("agentName"), matcher("sessionId"), headers)
+
 
 @dataclass(frozen=True)
 class StubResponse:
@@ -82,6 +95,11 @@ class StubResponse:
         if self.fault is not None:
             plain["fault"] = self.fault
         return plain
+
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any]) -> StubResponse:
+        latency = parse_latency(plain["latency"]) if "latency" in plain else None
+        return cls(plain["status"], plain.get("body", NO_BODY), latency, plain.get("fault"))
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,14 @@ class Stub:
         if self.error_rate is not None:
             plain["errorRate"] = self.error_rate
         return plain
+
+    @classmethod
+    def from_plain(cls, plain: Mapping[str, Any], source: str = "") -> Stub:
+        """A rule in the form `to_plain` wrote, trusted: no schema check and no problem report."""
+        answers = plain["sequence"] if "sequence" in plain else [plain["respond"]]
+        responses = tuple(StubResponse.from_plain(answer) for answer in answers)
+        match = StubMatch.from_plain(plain["match"])
+        return cls(plain["id"], match, responses, plain.get("errorRate"), plain.get("description"), source)
 
 
 SessionKey = tuple[str, str]  # (agentName, sessionId)

@@ -28,13 +28,12 @@ from typing import Any, Unpack
 import orjson
 
 from pipecat_cloud_mock.admin_client import JournalEntry, JournalFilters, journal_matches
-from pipecat_cloud_mock.errors import ConfigError, FixtureError
+from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.locks import ProcessLock
 from pipecat_cloud_mock.mocker.world import LifecycleRow, LifecycleState
 from pipecat_cloud_mock.state.coverage import ServedCounts, ServedRow
 from pipecat_cloud_mock.state.journal import READ_BATCH, JournalRing
 from pipecat_cloud_mock.state.model import FixtureSet, SessionKey, Stub
-from pipecat_cloud_mock.state.parse import FixtureParser, Report
 
 SCHEMA_VERSION = 3  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
 _TABLES = ("meta", "sessions", "stubs", "journal", "served")
@@ -107,7 +106,6 @@ class Store:
         self,
         path: Path,
         journal_size: int,
-        parser: FixtureParser,
         private: bool = False,
         operations: Sequence[str] = (),
     ) -> None:
@@ -122,7 +120,6 @@ class Store:
         self._served = ServedCounts(operations) if private else None
         self.path = path
         self.journal_size = journal_size
-        self.parser = parser
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
@@ -236,18 +233,10 @@ class Store:
             sessions = {(agent, sid): self._session_cache[body] for agent, sid, body in bodies}
             rows = db.execute("SELECT rule, source FROM stubs ORDER BY rank").fetchall()
         cache = self._stub_cache
-        stubs = tuple(cache.get((rule, source)) or self._stub_from_row(rule, source) for rule, source in rows)
+        stubs = tuple(cache.get((rule, source)) or Stub.from_plain(json.loads(rule), source) for rule, source in rows)
         self._stub_cache = {(rule, source): stub for (rule, source), stub in zip(rows, stubs, strict=True)}
         self._state = State(generation, sessions, stubs)
         return self._state
-
-    def _stub_from_row(self, rule: str, source: str) -> Stub:
-        """A stored rule parsed again (it was checked when written); done once per rule and process."""
-        report = Report(source)
-        stub = self.parser.stub(json.loads(rule), report, (), default_id="")
-        if stub is None:  # only validated rules are ever stored
-            raise FixtureError(report.problems)
-        return stub
 
     def start(self, fixtures: FixtureSet) -> None:
         """A server's start-up fixtures. A private file becomes exactly `fixtures`; a shared one (--state-db) keeps

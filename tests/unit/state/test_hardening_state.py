@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pipecat_cloud_mock import Config, MockPipeline, create_app
 from pipecat_cloud_mock.errors import ConfigError
-from pipecat_cloud_mock.state.model import FixtureSet
+from pipecat_cloud_mock.state.model import FixtureSet, Stub
 from werkzeug.test import EnvironBuilder
 
 from tests.support import REPO
@@ -74,19 +74,22 @@ def test_an_admin_write_reparses_only_the_rule_it_changed(tmp_path: Path, monkey
     rules = [parser.stub({"id": f"s{i}", "respond": {"status": 500}}, _report(), (), default_id="") for i in range(30)]
     store.replace_all(FixtureSet({}, tuple(r for r in rules if r is not None)))
     assert len(store.state().stubs) == 30
-    calls: list[object] = []
-    original = parser.stub
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args[0])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(parser, "stub", counted)
-    new = original({"id": "new", "respond": {"status": 404}}, _report(), (), default_id="")
+    new = parser.stub({"id": "new", "respond": {"status": 404}}, _report(), (), default_id="")
     assert new is not None
+    calls: list[object] = []
+    checked: list[object] = []
+    read_back = Stub.from_plain
+
+    def counted(plain: Any, source: str = "") -> Stub:
+        calls.append(plain)
+        return read_back(plain, source)
+
+    monkeypatch.setattr(Stub, "from_plain", counted)
+    monkeypatch.setattr(parser, "stub", lambda *args, **kwargs: checked.append(args))
     store.add_stub(new)
     assert [s.id for s in store.state().stubs][:2] == ["new", "s0"]
     assert len(calls) == 1  # the new rule only, not all 31
+    assert checked == []  # read back as stored, not validated again
     mock.control.close()
 
 

@@ -72,7 +72,7 @@ def test_the_journal_never_holds_credentials(tmp_path: Path, private: bool) -> N
 
 def test_another_connection_sees_writes_and_state_is_cached(tmp_path: Path, parser: FixtureParser) -> None:
     db = tmp_path / "s.db"
-    one, two = Store(db, 10, parser), Store(db, 10, parser)  # as two workers would
+    one, two = Store(db, 10), Store(db, 10)  # as two workers would
     one.replace_all(load_fixtures(EXAMPLES, parser=parser))
     first = two.state()
     assert two.state() is first  # nothing changed: no re-read
@@ -86,7 +86,7 @@ def test_another_connection_sees_writes_and_state_is_cached(tmp_path: Path, pars
 
 def test_sequence_positions_advance_atomically_across_connections(tmp_path: Path, parser: FixtureParser) -> None:
     db = tmp_path / "s.db"
-    stores = [Store(db, 10, parser) for _ in range(4)]
+    stores = [Store(db, 10) for _ in range(4)]
     stores[0].replace_all(load_fixtures(EXAMPLES, parser=parser))
     positions: list[int] = []
     lock = threading.Lock()
@@ -125,7 +125,7 @@ def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: Fixt
             "query TEXT, headers TEXT, status INTEGER)"
         )
     old.close()
-    store = Store(db, 10, parser)
+    store = Store(db, 10)
     store.record("GET", "/x", {}, {}, 200, stub="s")
     assert [e.stub for e in store.requests()] == ["s"]
     store.close()
@@ -134,7 +134,7 @@ def test_a_state_db_from_an_older_schema_is_rebuilt(tmp_path: Path, parser: Fixt
 def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: Path, parser: FixtureParser) -> None:
     import os
 
-    store = Store(tmp_path / "p.db", 10, parser, private=True)  # the default: the counter lives in shared memory
+    store = Store(tmp_path / "p.db", 10, private=True)  # the default: the counter lives in shared memory
     store.replace_all(load_fixtures(EXAMPLES, parser=parser))
     first = store.state()
     assert store.state() is first  # nothing changed: no re-read
@@ -166,7 +166,7 @@ def test_the_shared_memory_journal_keeps_only_the_newest_entries_over_10000_requ
 def test_a_reader_sees_what_another_worker_answered_in_answer_order(tmp_path: Path, parser: FixtureParser) -> None:
     import os
 
-    store = Store(tmp_path / "p.db", 10, parser, private=True)
+    store = Store(tmp_path / "p.db", 10, private=True)
     answered, done = os.pipe(), os.pipe()
     pid = os.fork()
     if pid == 0:  # the other worker: records one request, says so, and stays alive
@@ -187,7 +187,7 @@ def test_a_reader_sees_what_another_worker_answered_in_answer_order(tmp_path: Pa
 
 
 def test_the_private_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: FixtureParser) -> None:
-    store = Store(tmp_path / "p.db", 10, parser, private=True)
+    store = Store(tmp_path / "p.db", 10, private=True)
     odd = {"x-name": "Zoë €", "x-raw": "\udcff"}  # non-ASCII, and a lone surrogate orjson refuses
     store.record("GET", "/x", {"q": "ü"}, odd, 200)
     (entry,) = store.requests()
