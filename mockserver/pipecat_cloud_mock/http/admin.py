@@ -175,12 +175,12 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
 
     @admin.get("/sessions")
     def list_sessions() -> ResponseReturnValue:
-        sessions = control.store.state().sessions
+        sessions = control.state().sessions
         return jsonify(sessions=[session_plain(a, s, given) for (a, s), given in sessions.items()])
 
     @admin.delete("/sessions")
     def clear_sessions() -> ResponseReturnValue:
-        control.store.clear_sessions()
+        control.clear_sessions()
         return "", 204
 
     @admin.route("/sessions/<path:rest>", methods=["GET", "PUT", "DELETE"])
@@ -191,16 +191,16 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
         agent, session_id = key
         if request.method == "PUT":
             report = Report("request body")
-            given = control.parser.session(agent, session_id, _json_body(), report, ())
+            given = control.check_session(agent, session_id, _json_body(), report)
             if given is None:
                 raise _BadBody(report.problems)
-            created = control.store.put_session(agent, session_id, given)
+            created = control.put_session(agent, session_id, given)
             return jsonify(session_plain(agent, session_id, given)), 201 if created else 200
         if request.method == "DELETE":
-            if not control.store.delete_session(agent, session_id):
+            if not control.delete_session(agent, session_id):
                 return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
             return "", 204
-        found = control.store.state().sessions.get((agent, session_id))
+        found = control.state().sessions.get((agent, session_id))
         if found is None:
             return _error(404, f"No session {session_id!r} of agent {agent!r} is defined.")
         return jsonify(session_plain(agent, session_id, found))
@@ -208,8 +208,8 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
     # --- stubs -----------------------------------------------------------------------------------
 
     def stubs_plain() -> list[dict[str, Any]]:
-        hits = control.store.stub_hits()
-        return [{**s.to_plain(), "source": s.source, "hits": hits.get(s.id, 0)} for s in control.store.state().stubs]
+        hits = control.stub_hits()
+        return [{**s.to_plain(), "source": s.source, "hits": hits.get(s.id, 0)} for s in control.state().stubs]
 
     @admin.get("/stubs")
     def list_stubs() -> ResponseReturnValue:
@@ -218,16 +218,16 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
     @admin.post("/stubs")
     def add_stub() -> ResponseReturnValue:
         report = Report("admin")  # becomes the stub's source
-        stub = control.parser.stub(_json_body(), report, (), default_id=f"stub-{secrets.token_hex(4)}")
+        stub = control.check_stub(_json_body(), report, default_id=f"stub-{secrets.token_hex(4)}")
         if stub is None:
             raise _BadBody(report.problems)
-        if not control.store.add_stub(stub):
+        if not control.add_stub(stub):
             return _error(409, f"A stub with id {stub.id!r} exists. Delete it first or choose another id.")
         return jsonify({**stub.to_plain(), "source": "admin", "hits": 0}), 201
 
     @admin.delete("/stubs")
     def clear_stubs() -> ResponseReturnValue:
-        control.store.clear_stubs()
+        control.clear_stubs()
         return "", 204
 
     @admin.get("/stubs/<stub_id>")
@@ -237,7 +237,7 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
 
     @admin.delete("/stubs/<stub_id>")
     def delete_stub(stub_id: str) -> ResponseReturnValue:
-        if not control.store.delete_stub(stub_id):
+        if not control.delete_stub(stub_id):
             return _error(404, f"No stub with id {stub_id!r}.")
         return "", 204
 
@@ -276,7 +276,7 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
         filters = journal_filters(JOURNAL_FILTERS)
         if isinstance(filters, Response):
             return filters
-        entries = control.store.iter_requests(**filters)
+        entries = control.requests(**filters)
         return Response(_streamed("requests", (e.to_plain() for e in entries)), mimetype="application/json")
 
     @admin.get("/requests/count")
@@ -284,7 +284,7 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
         filters = journal_filters(COUNT_FILTERS)
         if isinstance(filters, Response):
             return filters
-        return jsonify(count=sum(1 for _ in control.store.iter_requests(**filters)))  # streamed: never the whole list
+        return jsonify(count=sum(1 for _ in control.requests(**filters)))  # streamed: never the whole list
 
     def unmatched_plain(entry: JournalEntry) -> dict[str, Any]:
         route = mock.router.match(entry.method, entry.path)
@@ -297,21 +297,21 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
 
     @admin.get("/requests/unmatched")
     def unmatched_requests() -> ResponseReturnValue:
-        entries = [e for e in control.store.requests() if e.source == "routing"]
+        entries = [e for e in control.requests() if e.source == "routing"]
         return jsonify(requests=[unmatched_plain(e) for e in entries])
 
     @admin.get("/coverage")
     def coverage() -> ResponseReturnValue:
-        return jsonify(coverage_report(mock.spec, control.store.served()))
+        return jsonify(coverage_report(mock.spec, control.served()))
 
     @admin.delete("/coverage")
     def clear_coverage() -> ResponseReturnValue:
-        control.store.clear_served()
+        control.clear_served()
         return "", 204
 
     @admin.delete("/requests")
     def clear_requests() -> ResponseReturnValue:
-        control.store.clear_requests()
+        control.clear_requests()
         return "", 204
 
     @admin.post("/reset")

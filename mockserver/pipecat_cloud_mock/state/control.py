@@ -11,20 +11,22 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
+from pipecat_cloud_mock.admin_client import JournalEntry, JournalFilters
 from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.mocker.consistency import fitted_base
 from pipecat_cloud_mock.mocker.session import agent_ids, session_values
 from pipecat_cloud_mock.mocker.walker import Generator, compile_schema
 from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Operation, Spec
+from pipecat_cloud_mock.state.coverage import ServedRow
 from pipecat_cloud_mock.state.files import load_fixtures
 from pipecat_cloud_mock.state.model import FixtureSet, Stub, StubResponse
-from pipecat_cloud_mock.state.parse import FixtureParser
+from pipecat_cloud_mock.state.parse import FixtureParser, Report
 from pipecat_cloud_mock.state.redact import redact as redact_headers
 from pipecat_cloud_mock.state.store import LifecycleStore, State, Store
 
@@ -131,6 +133,52 @@ class Control:
         op_id = self._details_op.operation_id if self._details_op else "getSession"
         provided = deep_merge(realism_base(seed, agent, session_id, given), given)
         return self._session_walker(rng_for(seed, "fill", op_id, 200, agent, session_id), provided)
+
+    # --- what the admin API reads and changes: checked first, then written whole ----------------------
+
+    def check_session(self, agent: str, session_id: str, body: Any, report: Report) -> dict[str, Any] | None:
+        """The given fields of a session to define, or None with every problem in `report`."""
+        return self.parser.session(agent, session_id, body, report, ())
+
+    def check_stub(self, body: Any, report: Report, default_id: str) -> Stub | None:
+        """A stub rule to add, or None with every problem in `report`."""
+        return self.parser.stub(body, report, (), default_id=default_id)
+
+    def put_session(self, agent: str, session_id: str, given: Mapping[str, Any]) -> bool:
+        """True when the session is new."""
+        return self.store.put_session(agent, session_id, given)
+
+    def delete_session(self, agent: str, session_id: str) -> bool:
+        return self.store.delete_session(agent, session_id)
+
+    def clear_sessions(self) -> None:
+        self.store.clear_sessions()
+
+    def add_stub(self, stub: Stub) -> bool:
+        """False when a stub with its id exists."""
+        return self.store.add_stub(stub)
+
+    def delete_stub(self, stub_id: str) -> bool:
+        return self.store.delete_stub(stub_id)
+
+    def clear_stubs(self) -> None:
+        self.store.clear_stubs()
+
+    def stub_hits(self) -> dict[str, int]:
+        return self.store.stub_hits()
+
+    def requests(self, limit: int | None = None, **filters: Unpack[JournalFilters]) -> Iterator[JournalEntry]:
+        """The journal, newest first, streamed a batch at a time."""
+        return self.store.iter_requests(limit, **filters)
+
+    def clear_requests(self) -> None:
+        self.store.clear_requests()
+
+    def served(self) -> list[ServedRow]:
+        return self.store.served()
+
+    def clear_served(self) -> None:
+        self.store.clear_served()
 
     def reset(self) -> None:
         self.store.replace_all(self.initial)
