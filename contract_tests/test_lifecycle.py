@@ -118,7 +118,7 @@ def _send(contract: Contract, method: str, path: str, key: str, body: Any = None
 def writer(contract: Contract, pytestconfig: pytest.Config) -> Iterator[list[str]]:
     """The ids of sessions this test started; each is stopped when it ends, pass or fail."""
     contract.require_key()
-    allowed = pytestconfig.getoption(_ALLOW_WRITES.dest) or os.environ.get(_ALLOW_WRITES.env, "") in ("1", "true")
+    allowed = pytestconfig.getoption(_ALLOW_WRITES.field) or os.environ.get(_ALLOW_WRITES.env, "") in ("1", "true")
     if not contract.target.is_mock and not allowed:
         pytest.skip("writes (start, stop) go to a real API only with --contract-allow-writes")
     started: list[str] = []

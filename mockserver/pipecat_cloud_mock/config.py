@@ -154,18 +154,40 @@ Config.no_admin = property(_no_admin)  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class Option:
+    """One command-line option: its flag, its environment variable, and how its text becomes a value.
+
+    The one option type of every table: `serve` (OPTIONS, below), `record`, and the contract kit.
+    """
+
     flag: str
-    field: str
+    field: str  # the argparse dest, and for serve the Config field it sets
     parse: Callable[[str], Any]
     help: str
-    metavar: str | None = None
+    metavar: str | None = None  # None: the field's last word (CONTRACT_TARGET -> TARGET)
     repeatable: bool = False  # the variable takes a comma-separated list
     switch: bool = False  # a flag without a value; its variable takes 1/0, true/false
     negate: bool = False  # a switch that sets its field to False (--quiet turns access_log off)
+    variable: str | None = None  # its environment variable; None: PIPECAT_MOCK_<FLAG>; "": none
+    secret: bool = False  # a credential: never echoed; `pipecat-mock contract` moves it out of argv
 
     @property
     def env(self) -> str:
+        if self.variable is not None:
+            return self.variable
         return "PIPECAT_MOCK_" + self.flag.lstrip("-").upper().replace("-", "_") + ("S" if self.repeatable else "")
+
+    def argument(self, help_text: str | None = None) -> dict[str, Any]:
+        """Keyword arguments for argparse's add_argument (and pytest's addoption, which takes the same). The
+        default is None, so that a variable can fill in what no flag gave."""
+        text = self.help if help_text is None else help_text
+        kwargs: dict[str, Any] = {"dest": self.field, "default": None, "help": text + self._env_hint()}
+        if self.switch:
+            return {**kwargs, "action": "store_const", "const": not self.negate}
+        metavar = self.metavar or self.field.rsplit("_", 1)[-1].upper()
+        return {**kwargs, "action": "append" if self.repeatable else "store", "metavar": metavar}
+
+    def _env_hint(self) -> str:
+        return f" [env: {self.env}]" if self.env else ""
 
     def convert(self, raw: str, source: str) -> Any:
         try:

@@ -11,7 +11,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from typing import Any
 
 from pipecat_cloud_mock.errors import MockError
 
@@ -28,11 +27,7 @@ def register_contract(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "after `--`, e.g. `pipecat-mock contract --contract-target mock -- -x --junitxml=contract.xml`.",
     )
     for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": f"{option.help} [env: {option.env}]"}
-        if option.switch:
-            parser.add_argument(option.flag, action="store_true", **kwargs)
-        else:
-            parser.add_argument(option.flag, metavar=option.metavar, **kwargs)
+        parser.add_argument(option.flag, **option.argument())
     parser.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="passed to pytest as they are")
     parser.set_defaults(run=run_contract)
 
@@ -48,7 +43,7 @@ def pytest_arguments(args: argparse.Namespace, environ: dict[str, str]) -> list[
     # says what the header would (target, seed). A -v among the pytest arguments gives the long form back.
     argv.append("-q")
     for option in OPTIONS:
-        value = getattr(args, option.dest, None)
+        value = getattr(args, option.field, None)
         if value in (None, False):
             continue
         if option.secret:

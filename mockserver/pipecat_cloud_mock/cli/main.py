@@ -34,19 +34,13 @@ def default_text(option: Option) -> str | None:
 
 def option_help(option: Option) -> str:
     default = default_text(option)
-    shown = f" (default: {default})" if default is not None else ""
-    return f"{option.help}{shown} [env: {option.env}]"
+    return f"{option.help} (default: {default})" if default is not None else option.help
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
     """The serve flags, each defaulting to None so that environment variables can fill the gaps."""
     for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": option.field, "default": None, "help": option_help(option)}
-        if option.switch:
-            parser.add_argument(option.flag, action="store_const", const=not option.negate, **kwargs)
-        else:
-            action = "append" if option.repeatable else "store"
-            parser.add_argument(option.flag, type=str, action=action, metavar=option.metavar, **kwargs)
+        parser.add_argument(option.flag, **option.argument(option_help(option)))
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

@@ -118,11 +118,7 @@ _current_state: RunState | None = None  # for pytest_runtest_logreport, which ge
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "pipecat contract kit (each option also read from its environment variable)")
     for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": option.dest, "default": None, "help": f"{option.help} [env: {option.env}]"}
-        if option.switch:
-            group.addoption(option.flag, action="store_const", const=True, **kwargs)
-        else:
-            group.addoption(option.flag, metavar=option.metavar, **kwargs)
+        group.addoption(option.flag, **option.argument())
 
 
 @pytest.hookimpl(tryfirst=True)

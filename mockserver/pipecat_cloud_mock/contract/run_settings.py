@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from pipecat_cloud_mock.config import Option
 from pipecat_cloud_mock.contract.options import (
     CLI_MARK,
     DEFAULT_MAX_REQUESTS,
     DEFAULT_RATE,
     DEFAULT_REPEAT,
     OPTIONS,
-    Option,
 )
 from pipecat_cloud_mock.secret import Secret
 from pipecat_cloud_mock.state.coverage import parse_percent
@@ -71,7 +71,7 @@ class RunSettings:
 
 def settings_from(config: pytest.Config) -> RunSettings:
     """The run's settings from flags and environment variables; a bad value is a UsageError saying what is valid."""
-    values = {o.dest: _value(config, o) for o in OPTIONS}
+    values = {o.field: _value(config, o) for o in OPTIONS}
     target = values["contract_target"] or ""
     agent, session_id = values["contract_agent"], values["contract_session_id"]
     if (agent is None) != (session_id is None):
@@ -152,7 +152,7 @@ def _number(raw: str | None, flag: str, kind: Callable[[str], Any], default: Any
 
 
 def _value(config: pytest.Config, option: Option) -> str | None:
-    given = config.getoption(option.dest)
+    given = config.getoption(option.field)
     if given is not None:
         return str(given) if not option.switch else "1"
     raw = os.environ.get(option.env, "").strip()
