@@ -15,7 +15,7 @@ def rng_for(*parts: object) -> random.Random:
 
 def lazy_rng_for(*parts: object) -> random.Random:
     """`rng_for(*parts)`, seeded only if drawn from: the walker's fill generator usually is not (the realism
-    layer provides every field), and hashing plus seeding a Mersenne Twister costs ~5 us per request."""
+    layer provides every field), and hashing plus seeding a Mersenne Twister on every request is not free."""
     return cast(random.Random, _LazyRandom(parts))
 
 

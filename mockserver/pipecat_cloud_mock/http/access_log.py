@@ -4,8 +4,8 @@ header carries the user's key.
 In-process (create_app) the line goes to the `pipecat_cloud_mock.access` logger, for the user's logging setup
 and caplog.
 `pipecat-mock serve` writes it straight to stderr instead: one os.write per line, unbuffered and whole even with
-several threads. The logging machinery (record, handler lock, formatter, flush) cost 10-35 us of CPU per request
-in the server, the largest single item after the body itself.
+several threads. The logging machinery (record, handler lock, formatter, flush) cost the server more CPU per
+request than anything but the body itself (bench/README.md).
 """
 
 from __future__ import annotations

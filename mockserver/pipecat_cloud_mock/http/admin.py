@@ -357,8 +357,4 @@ def admin_blueprint(mock: MockPipeline) -> Blueprint:
             return response
         return _error(404, f"No admin endpoint {request.method} {request.path}. Endpoints: {'; '.join(ENDPOINTS)}.")
 
-    @admin.app_errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> ResponseReturnValue:
-        return _error(exc.code or 500, exc.description or exc.name)
-
     return admin

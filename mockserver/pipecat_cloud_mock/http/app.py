@@ -9,13 +9,10 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from pipecat_cloud_mock.config import Config
 from pipecat_cloud_mock.errors import ConfigError
-from pipecat_cloud_mock.http import access_log as _access_log
 from pipecat_cloud_mock.http.admin import admin_blueprint
 from pipecat_cloud_mock.http.shell import ApiShell, Environ
 from pipecat_cloud_mock.pipeline.mock import MockPipeline
 from pipecat_cloud_mock.pipeline.routing import ADMIN_PREFIX
-
-access_log = _access_log.access_log
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -1,4 +1,4 @@
-"""Compact JSON for response bodies, with orjson: json.dumps takes ~20 us for a 2 KB session body, orjson ~3 us.
+"""Compact JSON for response bodies, with orjson: several times faster than json.dumps on a session body.
 
 orjson writes UTF-8 rather than \\u escapes (both are JSON); values it refuses (ints beyond 64 bits,
 non-string keys) fall back to json.dumps. NaN and Infinity are not JSON and never generated.
