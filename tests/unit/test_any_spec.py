@@ -25,11 +25,9 @@ from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Operation, Spec, load_spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
-from tests.unit.mocker.test_realism_rules import rule_violations
+from tests.support.realism_checks import rule_violations
+from tests.support.specs import OFFICIAL, SPECS
 
-SPECS = REPO / "tests" / "specs"
-OFFICIAL = SPECS / "pipecat-cloud-official.json"
 PETSTORE = SPECS / "petstore-expanded.yaml"
 AUTH = {"authorization": "Bearer test-token"}
 SESSION_ID = "639f91d8-d511-4677-a83b-bd7564d5d92f"

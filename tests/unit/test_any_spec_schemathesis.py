@@ -17,9 +17,8 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.specs.openapi.checks import AcceptedNegativeData
 
-from tests.support import REPO
+from tests.support.specs import OFFICIAL
 
-OFFICIAL = REPO / "tests" / "specs" / "pipecat-cloud-official.json"
 SPEC = load_spec(OFFICIAL)
 schema = schemathesis.openapi.from_path(OFFICIAL)
 schema.app = create_app(Config(spec=OFFICIAL, access_log=False, api_keys=("st-key",)))

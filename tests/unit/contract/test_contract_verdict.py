@@ -5,76 +5,21 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from pipecat_cloud_mock.contract.options import CLI_MARK
 
 from tests.support.contract_faults import SELFTEST_KEY
 from tests.support.contract_faults import app as faulty_app
+from tests.support.contract_runs import PLUGIN, Run, plugin_test, run_in_process
 from tests.support.servers import serve_in_thread
-from tests.unit.contract.test_contract_kit import (  # importing it registers the "contract-selftest" profile
-    SUITE,
-    TARGET,
-)
 
-Run = Callable[..., pytest.RunResult]
 _KIT_FRAMES = re.compile(r"contract_tests/(plugin|contract|target|report|failures)\.py:\d+")
 
 
-def run_in_process(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, target: str, *args: str, paths: tuple[str, ...] = ()
-) -> pytest.RunResult:
-    """The kit's suite (or `paths`) in this process against `target`, with few examples and the given args."""
-    for name in ("PIPECAT_CONTRACT_TARGET", "PIPECAT_API_KEY", "PIPECAT_CONTRACT_STRICT", "PIPECAT_CONTRACT_SEED"):
-        monkeypatch.delenv(name, raising=False)
-    # Hypothesis fixes a test's settings when its module is imported: the suite's modules are imported afresh.
-    for name in [m for m in sys.modules if m.startswith("contract_tests.test_")]:
-        monkeypatch.delitem(sys.modules, name)
-    previous = settings.get_current_profile_name()
-    try:
-        return pytester.runpytest_inprocess(
-            *(paths or (SUITE,)),
-            "--contract-target",
-            target,
-            "--hypothesis-profile=contract-selftest",
-            "-p",
-            "no:cacheprovider",
-            *args,
-        )
-    finally:
-        settings.load_profile(previous)
-
-
-@pytest.fixture
-def run_kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """The kit against the fault app, with CONTRACT_PLANTED_FAULT=fault."""
-
-    def run(fault: str, *args: str, paths: tuple[str, ...] = ()) -> pytest.RunResult:
-        monkeypatch.setenv("CONTRACT_PLANTED_FAULT", fault)
-        return run_in_process(pytester, monkeypatch, TARGET, *args, paths=paths)
-
-    return run
-
-
-def _plugin_test(pytester: pytest.Pytester, body: str) -> str:
-    """A test file outside the suite that loads the kit's plugin, to drive one mechanism directly."""
-    path = pytester.makepyfile(
-        test_mechanism="import pytest\n"
-        "from pipecat_cloud_mock.contract.checks import Finding\n"
-        "from pipecat_cloud_mock.contract.target import session_request\n\n" + body
-    )
-    return str(path)
-
-
-PLUGIN = ("-p", "pipecat_cloud_mock.contract.plugin")
-
-
 def test_a_failure_recorded_by_a_test_that_then_skips_fails_the_run(pytester: pytest.Pytester, run_kit: Run) -> None:
-    path = _plugin_test(
+    path = plugin_test(
         pytester,
         "def test_records_then_skips(contract_recorder):\n"
         "    contract_recorder.record('auth', [Finding('auth', 'fail', 'refused')], key='k')\n"
@@ -107,7 +52,7 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
     pytester: pytest.Pytester, run_kit: Run
 ) -> None:
     # The plan believes each call sends 1 request; this test sends 5, so the budget of 4 runs out mid-test.
-    path = _plugin_test(
+    path = plugin_test(
         pytester,
         "ID = '800d444a-e67e-4686-afb3-b0de509cccb3'\n\n"
         "@pytest.mark.contract_requests(1)\n"
@@ -132,7 +77,7 @@ def test_hypothesis_never_shrinks_against_a_target_over_http(
 ) -> None:
     # Every example is one request; a failing one is sent once as found and once more when Hypothesis replays
     # it for its report. Shrinking would send many more failing ones, each a request to a live API.
-    path = _plugin_test(
+    path = plugin_test(
         pytester,
         "from hypothesis import given, strategies as st\n"
         "SENT = []\n\n"

@@ -14,7 +14,7 @@ from pipecat_cloud_mock import Config, create_app
 
 from tests.support import REPO
 from tests.support.answers import AUTH, session_url
-from tests.unit.mocker.test_realism import session_ids
+from tests.support.realism_checks import session_ids
 
 AGENTS = ["voice-bot", "ünïcødé", "team/bot"]
 IDS = session_ids(6, seed=3)

@@ -12,7 +12,7 @@ from pipecat_cloud_mock.mocker.negotiate import Preferences, parse_preferences
 from werkzeug.test import TestResponse
 
 from tests.support.answers import AUTH, assert_error_response, assert_keeps_contract, session_url
-from tests.unit.mocker.test_realism import session_ids
+from tests.support.realism_checks import session_ids
 
 SID = session_ids(1, seed=11)[0]
 URL = session_url("voice-bot", SID)

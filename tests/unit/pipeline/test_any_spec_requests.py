@@ -13,9 +13,8 @@ from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.loader import load_spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
+from tests.support.specs import SPECS
 
-SPECS = REPO / "tests" / "specs"
 AUTH = {"authorization": "Bearer k", "content-type": "application/json"}
 CREATE = {
     "serviceName": "voice-starter",

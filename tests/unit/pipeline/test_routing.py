@@ -12,7 +12,7 @@ from pipecat_cloud_mock.mocker.session import session_values
 from pipecat_cloud_mock.pipeline.routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 
 from tests.support.answers import AUTH, SESSION_ID, assert_error_response, assert_keeps_contract, session_url
-from tests.unit.spec.test_spec_loading import VALID_MINIMAL
+from tests.support.specs import VALID_MINIMAL
 
 GOOD = session_url("my-agent", SESSION_ID)
 

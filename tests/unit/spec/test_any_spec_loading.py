@@ -13,46 +13,8 @@ from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
-from tests.unit.mocker.test_realism_rules import rule_violations
-
-SPECS = REPO / "tests" / "specs"
-
-OPENAPI_31 = """\
-openapi: 3.1.0
-info: {title: devices, version: "1"}
-servers: [{url: "https://devices.example.invalid/api"}]
-paths:
-  /devices/{deviceId}:
-    get:
-      operationId: getDevice
-      parameters:
-        - {name: deviceId, in: path, required: true, schema: {type: string, format: uuid}}
-      responses:
-        "200":
-          description: one device
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Device"}
-components:
-  schemas:
-    Device:
-      type: object
-      required: [deviceId, kind, createdAt, battery]
-      properties:
-        deviceId: {type: string, format: uuid}
-        kind: {const: sensor}
-        label: {type: [string, "null"], examples: ["Kitchen sensor"]}
-        createdAt: {type: string, format: date-time}
-        updatedAt: {type: [string, "null"], format: date-time}
-        battery: {type: number, exclusiveMinimum: 0, maximum: 100, examples: [87.5]}
-        minTemp: {type: integer, examples: [-5]}
-        maxTemp: {type: integer, examples: [30]}
-        readings:
-          type: array
-          items: {type: object, properties: {value: {type: number}, at: {type: string, format: date-time}}}
-        readingsCount: {type: integer}
-"""
+from tests.support.realism_checks import rule_violations
+from tests.support.specs import OPENAPI_31, SPECS
 
 
 def test_yaml_and_json_give_the_same_spec(tmp_path: Path) -> None:

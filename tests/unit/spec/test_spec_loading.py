@@ -8,29 +8,7 @@ import pytest
 from pipecat_cloud_mock import SpecError, bundled_spec_path, load_spec
 from pipecat_cloud_mock.cli.main import main
 
-VALID_MINIMAL = """\
-openapi: 3.0.0
-info: {title: x, version: "1"}
-servers: [{url: "https://example.invalid/api"}]
-paths:
-  /things/{thingId}:
-    get:
-      operationId: getThing
-      parameters:
-        - {name: thingId, in: path, required: true, schema: {type: integer}}
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Thing"}
-components:
-  schemas:
-    Thing:
-      type: object
-      properties:
-        name: {type: string}
-"""
+from tests.support.specs import VALID_MINIMAL
 
 BROKEN = {
     "broken.yaml": ("openapi: 3.0.0\ninfo: [\n", "not valid YAML"),
