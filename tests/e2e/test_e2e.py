@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.config import OPTIONS
 from pipecat_cloud_mock.spec.openapi import default_validator
 
 from tests.support.answers import SESSION_ID, assert_error_response
+from tests.support.mocks import MockFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -137,14 +137,14 @@ def test_the_banner_prints_the_url_and_a_curl_line_once(server: Server) -> None:
     assert f"curl -H 'Authorization: Bearer any-token' {server.url}/v1/agents/my-agent/sessions/" in out
 
 
-def test_the_api_answers_over_http_like_in_process(server: Server) -> None:
+def test_the_api_answers_over_http_like_in_process(make_mock: MockFactory, server: Server) -> None:
     response = requests.get(server.url + PATH, headers=AUTH, timeout=5)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert default_validator().violations("GET", PATH, 200, "application/json", response.content) == []
     assert response.json()["sessionId"] == SESSION_ID
     # Another process (this one) gives byte-identical bodies for the same seed, agent and id.
-    in_process = create_app(Config(access_log=False)).test_client().get(PATH, headers=AUTH).data
+    in_process = make_mock.client().get(PATH, headers=AUTH).data
     assert response.content == in_process
     assert requests.get(server.url + PATH, headers=AUTH, timeout=5).content == in_process
 

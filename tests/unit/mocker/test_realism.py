@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.mocker.session import _cached_agent_ids, agent_ids, session_values
 
 from tests.support.answers import AUTH, assert_keeps_contract, session_url
+from tests.support.mocks import MockFactory
 from tests.support.realism_checks import NAMED_STATUSES, check_session, session_ids, when
 
 MANY = 3000
@@ -87,7 +87,7 @@ def test_the_spec_example_is_not_copied_into_generated_data(client: FlaskClient)
     assert when(body["createdAt"]).year >= 2026
 
 
-def test_a_field_a_future_spec_adds_is_generated_without_code_changes(tmp_path: Path) -> None:
+def test_a_field_a_future_spec_adds_is_generated_without_code_changes(make_mock: MockFactory, tmp_path: Path) -> None:
     from pipecat_cloud_mock import bundled_spec_path
 
     text = bundled_spec_path().read_text()
@@ -100,7 +100,7 @@ def test_a_field_a_future_spec_adds_is_generated_without_code_changes(tmp_path: 
     )
     spec = tmp_path / "future.yaml"
     spec.write_text(text)
-    client = create_app(Config(spec=spec, access_log=False)).test_client()
+    client = make_mock.client(spec=spec)
     sid = session_ids(1)[0]
     body = json.loads(client.get(session_url("a", sid), headers=AUTH).data)
     assert body["region"] in ("us-west", "eu-central")

@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
-from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
+from tests.support.mocks import MockFactory
 from tests.support.realism_checks import rule_violations
 
 # ---- generated specs ------------------------------------------------------------------------------------
@@ -112,18 +112,19 @@ def test_every_generated_body_keeps_the_rules_and_validates_through_openapi_core
 ) -> None:
     document, name, schema = spec
     built = _spec_of(document)
-    mock = MockPipeline(Config(access_log=False, seed=seed), built)
-    validator = ResponseValidator(built)
-    operation = built.operations[0]
-    path = "/api" + operation.path.replace(f"{{{name}Name}}", f"my-{name}")
-    response = mock.handle(PipelineRequest("GET", path))
-    assert response.status == 200, response.body
-    assert validator.violations("GET", path, 200, "application/json", response.body) == []
-    body = __import__("json").loads(response.body)
-    params = {f"{name}Name": f"my-{name}"} if "{" in operation.path else {}
-    assert rule_violations(schema, body, params) == []
-    if params:  # echo: the path names the resource, so the body names it too
-        assert body[f"{name}Name"] == f"my-{name}"
+    with MockFactory() as make_mock:
+        mock = make_mock.pipeline(seed=seed, spec=built)
+        validator = ResponseValidator(built)
+        operation = built.operations[0]
+        path = "/api" + operation.path.replace(f"{{{name}Name}}", f"my-{name}")
+        response = mock.handle(PipelineRequest("GET", path))
+        assert response.status == 200, response.body
+        assert validator.violations("GET", path, 200, "application/json", response.body) == []
+        body = __import__("json").loads(response.body)
+        params = {f"{name}Name": f"my-{name}"} if "{" in operation.path else {}
+        assert rule_violations(schema, body, params) == []
+        if params:  # echo: the path names the resource, so the body names it too
+            assert body[f"{name}Name"] == f"my-{name}"
 
 
 @given(schema=resource_schemas(), seed=st.integers(0, 2**31))
@@ -198,13 +199,13 @@ def test_the_document_can_turn_rules_off_everywhere() -> None:
     assert any(set(v) != set(TIMES["properties"]) for v in on)  # with the rule on, some are absent
 
 
-def test_echo_can_be_turned_off() -> None:
+def test_echo_can_be_turned_off(make_mock: MockFactory) -> None:
     document, _, _ = _echo_document()
     for setting, echoed in ((None, True), (False, False)):
         if setting is not None:
             document["x-mock-realism"] = {"echo": setting}
         built = _spec_of(document)
-        response = MockPipeline(Config(access_log=False), built).handle(PipelineRequest("GET", "/api/things/my-thing"))
+        response = make_mock.pipeline(spec=built).handle(PipelineRequest("GET", "/api/things/my-thing"))
         assert (__import__("json").loads(response.body)["thingName"] == "my-thing") is echoed
 
 
@@ -221,13 +222,13 @@ def _echo_document() -> tuple[dict[str, Any], str, dict[str, Any]]:
     return document, "thing", schema
 
 
-def test_the_same_request_gives_the_same_bytes_in_another_mock() -> None:
+def test_the_same_request_gives_the_same_bytes_in_another_mock(make_mock: MockFactory) -> None:
     document, _, _ = _echo_document()
     document["paths"]["/things/{thingName}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
         "type": "object",
         "properties": dict(FIELD_TEMPLATES),
     }
-    first, second = (MockPipeline(Config(access_log=False), _spec_of(document)) for _ in range(2))
+    first, second = (make_mock.pipeline(spec=_spec_of(document)) for _ in range(2))
     for seed in range(5):
         request = PipelineRequest("GET", "/api/things/x", {"__seed": str(seed)})
         assert first.handle(request).body == second.handle(request).body

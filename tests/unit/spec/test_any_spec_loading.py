@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipecat_cloud_mock import Config, SpecError, load_spec
+from pipecat_cloud_mock import SpecError, load_spec
 from pipecat_cloud_mock.cli.main import main
-from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
+from tests.support.mocks import MockFactory
 from tests.support.realism_checks import rule_violations
 from tests.support.specs import OPENAPI_31, SPECS
 
@@ -25,11 +26,11 @@ def test_yaml_and_json_give_the_same_spec(tmp_path: Path) -> None:
     assert len(from_yaml.operations) == 4
 
 
-def test_an_openapi_31_document_is_served_valid_and_realistic(tmp_path: Path) -> None:
+def test_an_openapi_31_document_is_served_valid_and_realistic(make_mock: MockFactory, tmp_path: Path) -> None:
     spec_file = tmp_path / "devices.yaml"
     spec_file.write_text(OPENAPI_31)
     spec = load_spec(spec_file)
-    mock, validator = MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
+    mock, validator = make_mock.pipeline(spec=spec), ResponseValidator(spec)
     device_id = "7c489df3-7d1d-482f-b1ed-51300f630645"
     for seed in range(25):
         path = f"/api/devices/{device_id}"

@@ -8,6 +8,7 @@ import pytest
 from pipecat_cloud_mock import SpecError, bundled_spec_path, load_spec
 from pipecat_cloud_mock.cli.main import main
 
+from tests.support.mocks import MockFactory
 from tests.support.specs import VALID_MINIMAL
 
 BROKEN = {
@@ -88,9 +89,9 @@ def test_a_minimal_valid_spec_loads(tmp_path: Path) -> None:
     ],
 )
 def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
-    tmp_path: Path, servers: str, named: str | None
+    make_mock: MockFactory, tmp_path: Path, servers: str, named: str | None
 ) -> None:
-    from pipecat_cloud_mock import Config, ConfigError, create_app
+    from pipecat_cloud_mock import ConfigError
 
     text = VALID_MINIMAL.replace('servers: [{url: "https://example.invalid/api"}]\n', servers)
     path_level = text.replace("  /things/{thingId}:\n", '  /things/{thingId}:\n    servers: [{url: "/__admin/x"}]\n')
@@ -98,8 +99,8 @@ def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
         file = tmp_path / "spec.yaml"
         file.write_text(spec)
         if expected is None:
-            create_app(Config(access_log=False, spec=file)).extensions["pipecat_mock"].control.close()
+            make_mock(spec=file).extensions["pipecat_mock"].control.close()
             continue
         with pytest.raises(ConfigError, match="is under /__admin/") as refused:
-            create_app(Config(access_log=False, spec=file))
+            make_mock(spec=file)
         assert expected in str(refused.value)
