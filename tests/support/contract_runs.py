@@ -68,10 +68,21 @@ def failed_checks(table: Table) -> set[str]:
 
 
 def plugin_test(pytester: pytest.Pytester, body: str) -> str:
-    """A test file outside the suite that loads the kit's plugin, to drive one mechanism directly."""
+    """A test file outside the suite that loads the kit's plugin, to drive one mechanism directly; `ID` in
+    it is a session id."""
     path = pytester.makepyfile(
         test_mechanism="import pytest\n"
         "from pipecat_cloud_mock.contract.checks import Finding\n"
-        "from pipecat_cloud_mock.contract.target import session_request\n\n" + body
+        "from pipecat_cloud_mock.contract.target import session_request\n\n"
+        "ID = '800d444a-e67e-4686-afb3-b0de509cccb3'\n\n" + body
     )
     return str(path)
+
+
+def run_with_budget(pytester: pytest.Pytester, run_kit: Run, budget: int, body: str) -> tuple[pytest.RunResult, str]:
+    """`body` (see plugin_test) against the faithful mock, with the key and --contract-max-requests `budget`."""
+    path = plugin_test(pytester, body)
+    result = run_kit(
+        "none", "--contract-api-key", SELFTEST_KEY, "--contract-max-requests", str(budget), *PLUGIN, paths=(path,)
+    )
+    return result, result.stdout.str()

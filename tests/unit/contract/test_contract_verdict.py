@@ -12,7 +12,7 @@ from pipecat_cloud_mock.contract.options import CLI_MARK
 
 from tests.support.contract_faults import SELFTEST_KEY
 from tests.support.contract_faults import app as faulty_app
-from tests.support.contract_runs import PLUGIN, Run, plugin_test, run_in_process
+from tests.support.contract_runs import PLUGIN, Run, plugin_test, run_in_process, run_with_budget
 from tests.support.servers import serve_in_thread
 
 _KIT_FRAMES = re.compile(r"contract_tests/(plugin|contract|target|report|failures)\.py:\d+")
@@ -52,9 +52,10 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
     pytester: pytest.Pytester, run_kit: Run
 ) -> None:
     # The plan believes each call sends 1 request; this test sends 5, so the budget of 4 runs out mid-test.
-    path = plugin_test(
+    result, out = run_with_budget(
         pytester,
-        "ID = '800d444a-e67e-4686-afb3-b0de509cccb3'\n\n"
+        run_kit,
+        4,
         "@pytest.mark.contract_requests(1)\n"
         "def test_sends_more_than_planned(contract):\n"
         "    for _ in range(5):\n"
@@ -62,8 +63,6 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
         "def test_after(contract):\n"
         "    contract.check(session_request('my-agent', ID))\n",
     )
-    result = run_kit("none", "--contract-api-key", SELFTEST_KEY, "--contract-max-requests", "4", *PLUGIN, paths=(path,))
-    out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out
     assert "budget of 4 requests spent after 1 checks; raise it with --contract-max-requests" in out
     assert "not checked: 1 test(s) after it: test_after" in out
@@ -83,7 +82,7 @@ def test_hypothesis_never_shrinks_against_a_target_over_http(
         "SENT = []\n\n"
         "@given(n=st.integers(0, 10_000))\n"
         "def test_fails_above_ten(contract, n):\n"
-        "    exchange = contract.check(session_request('my-agent', '800d444a-e67e-4686-afb3-b0de509cccb3'))\n"
+        "    exchange = contract.check(session_request('my-agent', ID))\n"
         "    SENT.append(n)\n"
         "    if n > 10:\n"
         "        contract.fail(exchange, Finding('invariants', 'fail', f'n is {n}'))\n\n"
