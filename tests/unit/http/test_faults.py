@@ -6,8 +6,10 @@ import http.client
 import json
 import random
 import statistics
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,6 +28,7 @@ from pipecat_cloud_mock.faults import (
     parse_rate,
     stub_settings,
 )
+from pipecat_cloud_mock.http import wire
 from pipecat_cloud_mock.http.wire import SLOW_CHUNKS, SLOW_GAP_SECONDS
 from pipecat_cloud_mock.spec.openapi import default_validator
 
@@ -220,18 +223,29 @@ def test_truncate_sends_less_than_content_length_says(make_mock: MockFactory) ->
         assert 0 < len(caught.value.partial) < announced
 
 
-def test_slow_sends_the_whole_body_in_chunks_over_time(make_mock: MockFactory) -> None:
+def test_slow_sends_the_whole_body_in_chunks_over_time(make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     with serve_in_thread(make_mock()) as base:
         expected = requests.get(base + PATH, headers=AUTH, timeout=5).content
+    gaps: list[float] = []
+    read = threading.Semaphore(0)
+
+    def gap(seconds: float) -> None:
+        # Instead of sleeping between chunks: wait until the client has read the chunk before, which it can
+        # only do if that chunk is on the wire already, not buffered with the rest of the body.
+        gaps.append(seconds)
+        assert read.acquire(timeout=30), "the client never received the chunk before this gap"
+
+    monkeypatch.setattr(wire, "time", SimpleNamespace(sleep=gap))
     with serve_in_thread(make_mock(fault="slow")) as base:
-        started = time.perf_counter()
-        response = requests.get(base + PATH, headers=AUTH, stream=True, timeout=5)
+        response = requests.get(base + PATH, headers=AUTH, stream=True, timeout=60)
         assert response.headers.get("Transfer-Encoding") == "chunked"
-        chunks = list(response.raw.read_chunked(decode_content=False))
-        elapsed = time.perf_counter() - started
+        chunks = []
+        for chunk in response.raw.read_chunked(decode_content=False):
+            chunks.append(chunk)
+            read.release()
     assert b"".join(chunks) == expected
     assert len(chunks) == SLOW_CHUNKS
-    assert elapsed >= (SLOW_CHUNKS - 1) * SLOW_GAP_SECONDS
+    assert gaps == [SLOW_GAP_SECONDS] * (SLOW_CHUNKS - 1)
 
 
 def test_delays_make_calls_take_at_least_that_long(make_mock: MockFactory) -> None:
