@@ -99,7 +99,7 @@ def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
         file = tmp_path / "spec.yaml"
         file.write_text(spec)
         if expected is None:
-            make_mock(spec=file).extensions["pipecat_mock"].control.close()
+            make_mock(spec=file)
             continue
         with pytest.raises(ConfigError, match="is under /__admin/") as refused:
             make_mock(spec=file)

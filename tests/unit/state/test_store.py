@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,10 +26,8 @@ def parser() -> FixtureParser:
 
 
 @pytest.fixture
-def mock(make_mock: MockFactory, tmp_path: Path) -> Iterator[MockPipeline]:
-    mock = make_mock.pipeline(journal_size=100, state_db=tmp_path / "state.db")
-    yield mock
-    mock.control.close()
+def mock(make_mock: MockFactory, tmp_path: Path) -> MockPipeline:
+    return make_mock.pipeline(journal_size=100, state_db=tmp_path / "state.db")
 
 
 @pytest.mark.parametrize("private", [False, True], ids=["state-db file", "shared-memory ring"])

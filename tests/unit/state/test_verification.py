@@ -26,7 +26,6 @@ def client(make_mock: MockFactory, request: pytest.FixtureRequest, tmp_path: Pat
     app = make_mock(state_db=state_db)
     with app.test_client() as c:
         yield c
-    app.extensions["pipecat_mock"].control.close()
 
 
 def session(agent: str = "a", session_id: str = SESSION_ID) -> str:
