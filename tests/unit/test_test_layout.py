@@ -1,5 +1,6 @@
 """The tests' own layout: a test module never imports another test module; what tests share lives in
-tests/support/ (helpers, constants) or in a conftest.py (fixtures)."""
+tests/support/ (helpers, constants) or in a conftest.py (fixtures); servers are started in one place,
+tests/support/servers.py."""
 
 from __future__ import annotations
 
@@ -60,3 +61,33 @@ def test_the_checker_sees_every_form_of_import() -> None:
     }
     for source, expected in forms.items():
         assert expected in _imported(source, "tests.unit.mocker.test_probe"), source
+
+
+SPAWNER = TESTS / "support" / "servers.py"
+# Calls that start a long-running server: a process left to run, or a WSGI/HTTP server on a thread.
+_STARTS_A_SERVER = {"Popen", "make_server", "HTTPServer", "ThreadingHTTPServer", "WSGIServer", "serve_forever"}
+
+
+def _server_starts(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _STARTS_A_SERVER:
+                found.append(f"line {node.lineno}: {name}()")
+    return found
+
+
+def test_servers_are_started_only_by_the_one_spawner() -> None:
+    files = sorted(TESTS.rglob("*.py"))
+    assert SPAWNER in files
+    assert _server_starts(SPAWNER.read_text()), "the spawner itself starts no server: is the check blind?"
+    elsewhere = [
+        f"{path.relative_to(REPO)} {start}"
+        for path in files
+        if path != SPAWNER
+        for start in _server_starts(path.read_text())
+    ]
+    assert elsewhere == [], "start servers with tests/support/servers.py (run_cli, serve_in_thread):\n" + "\n".join(
+        elsewhere
+    )
