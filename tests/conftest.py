@@ -26,6 +26,17 @@ def make_module_mock() -> Iterator[MockFactory]:
     factory.close()
 
 
+@pytest.fixture
+def refuse_to_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For `main(["serve", ...])` in this process: a bad value let through fails the test instead of starting a
+    server that would run until killed."""
+
+    def accepted(*_: object) -> None:
+        raise AssertionError("the bad value was accepted and serve() was called")
+
+    monkeypatch.setattr("pipecat_cloud_mock.http.server.serve", accepted)
+
+
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     factory = MockFactory()

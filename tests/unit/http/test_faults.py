@@ -98,6 +98,7 @@ def test_config_checks_fault_flags_together() -> None:
     assert (config.latency, config.fault, config.fault_rate) == (UniformLatency(1, 2), parse_fault("reset"), 0.5)
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

@@ -80,6 +80,7 @@ UNSERVABLE = {
 }
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize("case", sorted(UNSERVABLE))
 def test_what_the_mock_cannot_serve_is_one_line_naming_the_operation_and_exit_2(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -53,6 +53,7 @@ def test_a_broken_spec_is_one_line_naming_the_file_and_the_problem(tmp_path: Pat
     assert len(message) < 500
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize("name", ["broken.yaml", "no-version.yaml", "bad-ref.yaml"])
 def test_serve_refuses_a_broken_spec_with_exit_status_2(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
@@ -67,6 +68,7 @@ def test_serve_refuses_a_broken_spec_with_exit_status_2(
     assert "Traceback" not in err
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 def test_serve_refuses_a_missing_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--spec", str(tmp_path / "gone.yaml")]) == 2
     [line] = capsys.readouterr().err.splitlines()
