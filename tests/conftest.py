@@ -6,12 +6,42 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
+
+from tests.support.mocks import MockFactory
+
+
+@pytest.fixture
+def make_mock() -> Iterator[MockFactory]:
+    """Apps and pipelines for one test, every one closed when it ends (see MockFactory)."""
+    factory = MockFactory()
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def make_module_mock() -> Iterator[MockFactory]:
+    """The same, for mocks a whole module shares: closed after its last test."""
+    factory = MockFactory()
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def refuse_to_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For `main(["serve", ...])` in this process: a bad value let through fails the test instead of starting a
+    server that would run until killed."""
+
+    def accepted(*_: object) -> None:
+        raise AssertionError("the bad value was accepted and serve() was called")
+
+    monkeypatch.setattr("pipecat_cloud_mock.http.server.serve", accepted)
 
 
 @pytest.fixture(scope="session")
-def app() -> Flask:
-    return create_app(Config(access_log=False))
+def app() -> Iterator[Flask]:
+    factory = MockFactory()
+    yield factory()
+    factory.close()
 
 
 @pytest.fixture

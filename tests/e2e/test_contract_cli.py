@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pipecat_cloud_mock.cli.contract import INSTALL_HINT, pytest_arguments
 from pipecat_cloud_mock.cli.main import build_parser, main
+
+from tests.support.commands import run_command
+from tests.support.servers import CLI
 
 
 def test_the_options_become_pytest_arguments_and_the_key_never_enters_argv() -> None:
@@ -38,14 +39,7 @@ def test_without_pytest_the_subcommand_says_what_to_install(
 
 @pytest.mark.e2e
 def test_the_console_script_runs_the_suite() -> None:
-    script = Path(sys.executable).with_name("pipecat-mock")
-    done = subprocess.run(
-        [str(script), "contract", "--", "-q", "-k", "spec_is_valid or refused"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_command([CLI, "contract", "--", "-q", "-k", "spec_is_valid or refused"])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "contract summary" in done.stdout
     assert "spec-valid" in done.stdout
@@ -56,10 +50,11 @@ def test_the_spawned_mock_keeps_answering_past_a_full_pipe_and_is_stopped() -> N
     from pipecat_cloud_mock.contract.target import SpawnedMockTarget, session_request
 
     target = SpawnedMockTarget()
+    agent = "a" * 4_000  # each access-log line names it: 30 of them overflow a 64 KiB pipe
     try:
-        # ~1,000 access-log lines overflow a 64 KiB pipe: a server whose output nobody drains blocks here.
-        for i in range(1_000):
-            assert target.send(session_request("my-agent", f"00000000-0000-4000-8000-{i:012d}")).status == 200
+        # A server whose output nobody drains blocks here.
+        for i in range(30):
+            assert target.send(session_request(agent, f"00000000-0000-4000-8000-{i:012d}")).status == 200
     finally:
         target.close()
     assert target._process.poll() is not None

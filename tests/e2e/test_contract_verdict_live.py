@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.contract_runs import run_in_process
 from tests.support.servers import CLI, run_cli
-from tests.unit.contract.test_contract_verdict import run_in_process
 
 pytestmark = pytest.mark.e2e
 

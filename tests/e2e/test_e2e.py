@@ -8,25 +8,24 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
 import requests
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.config import OPTIONS
 from pipecat_cloud_mock.spec.openapi import default_validator
 
 from tests.support.answers import SESSION_ID, assert_error_response
+from tests.support.commands import run_command
+from tests.support.mocks import MockFactory
+from tests.support.servers import CLI, Running, run_cli
 
 pytestmark = pytest.mark.e2e
 
-CLI = str(Path(sys.executable).parent / "pipecat-mock")
 TOKEN = "sk-e2e-secret-7f3a9c"  # must never show up in any output
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PATH = f"/v1/agents/my-agent/sessions/{SESSION_ID}"
@@ -39,112 +38,37 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    out: Path
-    err: Path
-    url: str = ""
-
-    def stdout(self) -> str:
-        return self.out.read_text(errors="replace")
-
-    def stderr(self) -> str:
-        return self.err.read_text(errors="replace")
-
-    def stop(self, sig: signal.Signals = signal.SIGTERM, whole_group: bool = False) -> int:
-        """`whole_group`: signal master and workers at once, as Ctrl-C in a terminal does."""
-        if whole_group:
-            os.killpg(self.process.pid, sig)
-        else:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=20)
-
-
-def start(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
-    out, err = tmp / "stdout.txt", tmp / "stderr.txt"
-    with out.open("wb") as out_file, err.open("wb") as err_file:
-        process = subprocess.Popen(
-            [CLI, "serve", "--port", "0", *args],
-            stdout=out_file,
-            stderr=err_file,
-            env=env or clean_env(),
-            start_new_session=True,  # its own process group, for Ctrl-C-like signals
-        )
-    server = Server(process, out, err)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not server.url:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}: {server.stderr()}")
-        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", server.stdout())
-        server.url = found.group(1) if found else ""
-        time.sleep(0.05)
-    assert server.url, f"no URL printed: {server.stdout()!r} {server.stderr()!r}"
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(server.url + "/__admin/health", timeout=2).json() == {"status": "ok"}:
-                return server
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError("the server never became healthy")
-
-
-def shut_down(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, so gunicorn stops its workers too; SIGKILL the whole group only if that hangs.
-
-    Killing only the master (as a bare process.kill() did) leaves its workers running, orphaned.
-    The group is signalled while the master is still unreaped, so its id cannot belong to anyone else.
-    """
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @pytest.fixture
-def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+def launch() -> Iterator[Callable[..., Running]]:
     """Start servers; whatever happens in the test, every one of them is stopped."""
-    started: list[Server] = []
+    with ExitStack() as stack:
 
-    def _launch(*args: str, env: dict[str, str] | None = None) -> Server:
-        server = start(tmp_path_factory.mktemp("server"), *args, env=env)
-        started.append(server)
-        return server
+        def _launch(*args: str, env: dict[str, str] | None = None) -> Running:
+            return stack.enter_context(run_cli(["serve", "--port", "0", *args], env=env or clean_env(), healthy=True))
 
-    try:
         yield _launch
-    finally:
-        for server in started:
-            shut_down(server.process)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start(tmp_path_factory.mktemp("shared-server"), "--workers", "2")
-    try:
+def server() -> Iterator[Running]:
+    with run_cli(["serve", "--port", "0", "--workers", "2"], env=clean_env(), healthy=True) as running:
         yield running
-    finally:
-        shut_down(running.process)
 
 
-def test_the_banner_prints_the_url_and_a_curl_line_once(server: Server) -> None:
-    out = server.stdout()
+def test_the_banner_prints_the_url_and_a_curl_line_once(server: Running) -> None:
+    out = server.stdout
     assert out.count("listening on") == 1, out  # two workers, one banner
     assert f"curl -H 'Authorization: Bearer any-token' {server.url}/v1/agents/my-agent/sessions/" in out
 
 
-def test_the_api_answers_over_http_like_in_process(server: Server) -> None:
+def test_the_api_answers_over_http_like_in_process(make_mock: MockFactory, server: Running) -> None:
     response = requests.get(server.url + PATH, headers=AUTH, timeout=5)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     assert default_validator().violations("GET", PATH, 200, "application/json", response.content) == []
     assert response.json()["sessionId"] == SESSION_ID
     # Another process (this one) gives byte-identical bodies for the same seed, agent and id.
-    in_process = create_app(Config(access_log=False)).test_client().get(PATH, headers=AUTH).data
+    in_process = make_mock.client().get(PATH, headers=AUTH).data
     assert response.content == in_process
     assert requests.get(server.url + PATH, headers=AUTH, timeout=5).content == in_process
 
@@ -161,7 +85,7 @@ def test_the_api_answers_over_http_like_in_process(server: Server) -> None:
         ("GET", f"/v1/agents/team%2Fbot/sessions/{SESSION_ID}", AUTH, 200),
     ],
 )
-def test_status_codes_over_http(server: Server, method: str, path: str, headers: dict[str, str], status: int) -> None:
+def test_status_codes_over_http(server: Running, method: str, path: str, headers: dict[str, str], status: int) -> None:
     response = requests.request(method, server.url + path, headers=headers, timeout=5)
     assert response.status_code == status
     if status != 200:
@@ -172,7 +96,7 @@ def test_status_codes_over_http(server: Server, method: str, path: str, headers:
         assert response.headers["Allow"] == "DELETE, GET, HEAD"
 
 
-def test_long_agent_names_and_big_headers_reach_the_mock_over_http(server: Server) -> None:
+def test_long_agent_names_and_big_headers_reach_the_mock_over_http(server: Running) -> None:
     long_path = f"/v1/agents/{'a' * 6_000}/sessions/{SESSION_ID}"
     response = requests.get(server.url + long_path, headers={"Authorization": "Bearer " + "t" * 20_000}, timeout=5)
     assert response.status_code == 200
@@ -206,7 +130,7 @@ def _raw_exchange(url: str, request: bytes) -> tuple[int, dict[str, str], bytes]
     ids=["garbage request line", "header over 64 KiB", "malformed header name"],
 )
 def test_requests_the_http_server_refuses_still_get_an_error_response_json(
-    server: Server, request_bytes: bytes, status: int
+    server: Running, request_bytes: bytes, status: int
 ) -> None:
     got, headers, body = _raw_exchange(server.url, request_bytes)
     assert got == status
@@ -215,26 +139,26 @@ def test_requests_the_http_server_refuses_still_get_an_error_response_json(
     assert_error_response(json.loads(body), status)
 
 
-def test_one_access_log_line_per_request_without_the_token(server: Server) -> None:
+def test_one_access_log_line_per_request_without_the_token(server: Running) -> None:
     marker = f"/v1/agents/log-check-{time.monotonic_ns()}/sessions/{SESSION_ID}"
     requests.get(server.url + marker, headers=AUTH, timeout=5)
     requests.get(server.url + marker, timeout=5)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and server.stderr().count(marker) < 2:
+    while time.monotonic() < deadline and server.stderr.count(marker) < 2:
         time.sleep(0.05)
-    lines = [line for line in server.stderr().splitlines() if marker in line]
+    lines = [line for line in server.stderr.splitlines() if marker in line]
     matches = [ACCESS_LINE.fullmatch(line) for line in lines]
     assert all(matches), lines
     assert [(m["method"], m["path"], m["status"]) for m in matches if m] == [
         ("GET", marker, "200"),
         ("GET", marker, "401"),
     ]
-    assert TOKEN not in server.stderr()
-    assert TOKEN not in server.stdout()
-    assert "Authorization" not in server.stderr()
+    assert TOKEN not in server.stderr
+    assert TOKEN not in server.stdout
+    assert "Authorization" not in server.stderr
 
 
-def stop_under_load(server: Server, sig: signal.Signals, whole_group: bool) -> int:
+def stop_under_load(server: Running, sig: signal.Signals, whole_group: bool) -> int:
     """Send `sig` while a client keeps requesting, so a worker is likely mid-request when it arrives."""
     answered: list[int] = []
     stop = threading.Event()
@@ -266,29 +190,29 @@ def stop_under_load(server: Server, sig: signal.Signals, whole_group: bool) -> i
     ("sig", "whole_group"), [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)]
 )
 def test_signals_stop_the_server_cleanly_even_mid_request(
-    launch: Callable[..., Server], sig: signal.Signals, whole_group: bool
+    launch: Callable[..., Running], sig: signal.Signals, whole_group: bool
 ) -> None:
     server = launch("--workers", "2", "--quiet")
     assert stop_under_load(server, sig, whole_group) == 0
-    assert "Traceback" not in server.stderr()
-    assert "Error" not in server.stderr()
+    assert "Traceback" not in server.stderr
+    assert "Error" not in server.stderr
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + "/__admin/health", timeout=2)
 
 
-def test_quiet_by_environment_silences_the_access_log(launch: Callable[..., Server]) -> None:
+def test_quiet_by_environment_silences_the_access_log(launch: Callable[..., Running]) -> None:
     server = launch("--workers", "1", env=clean_env(PIPECAT_MOCK_QUIET="1"))
     assert requests.get(server.url + PATH, headers=AUTH, timeout=5).status_code == 200
     assert server.stop(signal.SIGINT) == 0
-    assert PATH not in server.stderr()
+    assert PATH not in server.stderr
 
 
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, env=clean_env(**env), timeout=60, check=False)
+def run_once(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_command([CLI, *args], env=clean_env(**env), timeout=60)
 
 
 def test_help_lists_every_flag_and_environment_variable() -> None:
-    top, serve = run_cli("--help"), run_cli("serve", "--help")
+    top, serve = run_once("--help"), run_once("serve", "--help")
     assert top.returncode == serve.returncode == 0
     for option in OPTIONS:
         assert option.flag in top.stdout
@@ -313,7 +237,7 @@ BAD_VALUES = [
 def test_bad_values_exit_2_with_one_clear_line_from_the_real_command(
     args: tuple[str, ...], env: dict[str, str], expected: str
 ) -> None:
-    result = run_cli("serve", *args, **env)
+    result = run_once("serve", *args, **env)
     assert result.returncode == 2
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
@@ -321,6 +245,7 @@ def test_bad_values_exit_2_with_one_clear_line_from_the_real_command(
     assert expected in line
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize(("args", "env", "expected"), BAD_VALUES)
 def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
     args: tuple[str, ...],
@@ -333,11 +258,6 @@ def test_bad_flag_or_environment_values_exit_2_with_one_clear_line(
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-
-    def accepted(*_: object) -> None:  # a bad value let through must fail the test, not start a server in it
-        raise AssertionError("the bad value was accepted and serve() was called")
-
-    monkeypatch.setattr("pipecat_cloud_mock.http.server.serve", accepted)
     assert main(["serve", *args]) == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -351,13 +271,13 @@ def test_a_taken_port_or_unknown_host_is_one_line_and_exit_2() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--port", str(port))
+        result = run_once("serve", "--port", str(port))
     assert result.returncode == 2
     assert result.stderr == (
         f"pipecat-mock: error: --port {port}: 127.0.0.1:{port} is already in use. "
         "Choose another port, or --port 0 for any free one.\n"
     )
-    unknown = run_cli("serve", "--host", "no-such-host.invalid", "--port", "0", "--admin-token", "t")
+    unknown = run_once("serve", "--host", "no-such-host.invalid", "--port", "0", "--admin-token", "t")
     assert unknown.returncode == 2
     [line] = unknown.stderr.splitlines()
     assert line.startswith("pipecat-mock: error: --host 'no-such-host.invalid': cannot listen there")

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 import requests
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.spec.openapi import default_validator
 
 from tests.support.answers import AUTH, SESSION_ID
+from tests.support.mocks import MockFactory
 from tests.support.servers import serve_in_thread
 
 SDK_FIELDS = ("endState", "events")  # what the overlay adds on the SDK's path (observed behaviour)
@@ -50,10 +50,10 @@ FIXTURE = {  # a session written out in full, with values the generator would no
 
 
 @pytest.fixture(scope="module")
-def mock_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mock_url(make_module_mock: MockFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     fixtures = tmp_path_factory.mktemp("fixtures")
     (fixtures / "sdk.json").write_text(json.dumps({"sessions": {AGENT: {FIXTURE_ID: FIXTURE}}}))
-    with serve_in_thread(create_app(Config(access_log=False, seed=3, fixtures=fixtures))) as base:
+    with serve_in_thread(make_module_mock(seed=3, fixtures=fixtures)) as base:
         yield base
 
 

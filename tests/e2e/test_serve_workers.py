@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import os
-import queue
-import re
 import signal
 import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +15,8 @@ import pytest
 import requests
 
 from tests.support import REPO
+from tests.support.servers import run_cli
 
-ROOT = REPO
 AUTH = {"Authorization": "Bearer t"}
 pytestmark = pytest.mark.e2e
 
@@ -29,66 +24,18 @@ pytestmark = pytest.mark.e2e
 @dataclass
 class Server:
     url: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     temp_dir: Path
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     temp_dir = tmp_path_factory.mktemp("tmpdir")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipecat_cloud_mock",
-            "serve",
-            "--workers",
-            "2",
-            "--port",
-            "0",
-            "--fixtures",
-            "fixtures",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp_dir), "PIPECAT_MOCK_ACCESS_LOG": ""},
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-
-    # Read output in a thread, so a server that hangs before printing cannot hang the test run.
-    def pump() -> None:
-        for line in process.stdout or ():
-            lines.put(line)
-
-    drain = threading.Thread(target=pump, daemon=True)
-    drain.start()
-    try:
-        url, seen = None, []
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline and process.poll() is None:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            seen.append(line)
-            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-            url = found.group(1) if found else None
-        assert url, f"the server never printed where it listens: {seen}"
-        assert "Fixtures: 5 session(s), 4 stub(s) from fixtures\n" in seen
-        yield Server(url, process, temp_dir)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if drain.is_alive():
-            drain.join(timeout=5)
-        process.stdout.close()
+    env = {**os.environ, "TMPDIR": str(temp_dir), "PIPECAT_MOCK_ACCESS_LOG": ""}
+    args = ["serve", "--workers", "2", "--port", "0", "--fixtures", "fixtures"]
+    with run_cli(args, env=env, cwd=REPO) as running:
+        assert "Fixtures: 5 session(s), 4 stub(s) from fixtures\n" in running.stdout
+        yield Server(running.url, running.proc, temp_dir)
 
 
 def test_concurrent_admin_writes_are_all_seen_by_every_worker(server: Server) -> None:

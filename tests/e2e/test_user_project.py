@@ -7,9 +7,10 @@ would be the project's module, and the pytest11 entry point would fail before an
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.commands import run_command
 
 USER_TEST = """
 import requests
@@ -28,14 +29,8 @@ def test_a_project_with_its_own_mockserver_module_keeps_a_working_pytest(tmp_pat
     (tmp_path / "contract_tests" / "__init__.py").write_text("MINE = True\n")
     (tmp_path / "test_user.py").write_text(USER_TEST)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_command(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"], cwd=tmp_path, env=env
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -25,21 +24,31 @@ from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Operation, Spec, load_spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
-from tests.unit.mocker.test_realism_rules import rule_violations
+from tests.support.realism_checks import rule_violations
+from tests.support.specs import OFFICIAL, SPECS
 
-SPECS = REPO / "tests" / "specs"
-OFFICIAL = SPECS / "pipecat-cloud-official.json"
 PETSTORE = SPECS / "petstore-expanded.yaml"
 AUTH = {"authorization": "Bearer test-token"}
 SESSION_ID = "639f91d8-d511-4677-a83b-bd7564d5d92f"
 CANDIDATES = ("my-agent", "my-set", "abc")
 
 
-@cache
+_SERVED: dict[Path, tuple[Spec, MockPipeline, ResponseValidator]] = {}
+
+
 def served(path: Path) -> tuple[Spec, MockPipeline, ResponseValidator]:
-    spec = load_spec(path)
-    return spec, MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
+    """One pipeline per spec for the module (collection reads the specs too); closed after its last test."""
+    if path not in _SERVED:
+        spec = load_spec(path)
+        _SERVED[path] = spec, MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
+    return _SERVED[path]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_served() -> Iterator[None]:
+    yield
+    while _SERVED:
+        _SERVED.popitem()[1][1].control.close()
 
 
 def base_path(spec: Spec, operation: Operation) -> str:

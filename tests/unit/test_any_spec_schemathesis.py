@@ -8,8 +8,10 @@ by `st run`, also reports that a deleted agent is still there: the mock keeps no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import schemathesis
 from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.spec.loader import load_spec
@@ -17,12 +19,17 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.specs.openapi.checks import AcceptedNegativeData
 
-from tests.support import REPO
+from tests.support.specs import OFFICIAL
 
-OFFICIAL = REPO / "tests" / "specs" / "pipecat-cloud-official.json"
 SPEC = load_spec(OFFICIAL)
 schema = schemathesis.openapi.from_path(OFFICIAL)
-schema.app = create_app(Config(spec=OFFICIAL, access_log=False, api_keys=("st-key",)))
+schema.app = create_app(Config(spec=OFFICIAL, access_log=False, api_keys=("st-key",)))  # schemathesis needs it now
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_the_app() -> Iterator[None]:
+    yield
+    schema.app.extensions["pipecat_mock"].control.close()
 
 
 def explained(failure: Any) -> bool:

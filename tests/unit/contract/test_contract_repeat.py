@@ -7,40 +7,24 @@ from __future__ import annotations
 import re
 
 import pytest
-from pipecat_cloud_mock.contract.contract import MOCK_AGENT, MOCK_SESSION_ID
 
 from tests.support import contract_faults
 from tests.support.contract_faults import SELFTEST_KEY
+from tests.support.contract_runs import KNOWN, Run, run_in_process, run_with_budget, summary_table
 from tests.support.servers import serve_in_thread
-from tests.unit.contract.test_contract_kit import _ROW, TARGET
-from tests.unit.contract.test_contract_verdict import PLUGIN, Run, _plugin_test, run_in_process
-
-# The intermittent and running variants hide the admin API, as the real API does: the kit must be told a session.
-KNOWN = ("--contract-api-key", SELFTEST_KEY, "--contract-agent", MOCK_AGENT, "--contract-session-id", MOCK_SESSION_ID)
 
 
-@pytest.fixture
-def run_kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """The kit against the fault app with CONTRACT_PLANTED_FAULT=fault, its answer counts fresh."""
-
-    def run(fault: str, *args: str, paths: tuple[str, ...] = ()) -> pytest.RunResult:
-        monkeypatch.setenv("CONTRACT_PLANTED_FAULT", fault)
-        monkeypatch.setattr(contract_faults.app, "answers", contract_faults.Answers())
-        return run_in_process(pytester, monkeypatch, TARGET, *args, paths=paths)
-
-    return run
-
-
-def _table(result: pytest.RunResult) -> dict[str, tuple[int, int, int]]:
-    rows = (_ROW.match(line.strip()) for line in result.outlines)
-    return {m["check"]: (int(m["passed"]), int(m["failed"]), int(m["warned"])) for m in rows if m}
+def _broken(run_kit: Run, variant: str, check: str) -> tuple[pytest.RunResult, str]:
+    """The kit against `variant`, told the known session: a red run in which `check` failed."""
+    result = run_kit(variant, *KNOWN)
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, out
+    assert summary_table(result)[check][1] > 0, out
+    return result, out
 
 
 def test_the_default_run_catches_a_target_that_breaks_one_answer_in_three(run_kit: Run) -> None:
-    result = run_kit("intermittent", *KNOWN)
-    out = result.stdout.str()
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, out
-    assert _table(result)["schema"][1] > 0, out
+    result, out = _broken(run_kit, "intermittent", "schema")
     # The schema check sees the break; the lifecycle check may see it too, in a list item.
     assert re.search(r"contract verdict: BROKEN: \d check\(s\) failed \((lifecycle, )?schema(, lifecycle)?\)", out), out
     assert re.search(r"  repeat:   answer [23] of 3 to the same request \(the earlier answers kept it\)", out), out
@@ -55,15 +39,12 @@ def test_the_known_session_shows_the_break_only_when_asked_again(run_kit: Run) -
     assert "repetitions:" not in once.stdout.str()
     again = run_kit("intermittent", *KNOWN, "-k", "known_session")
     assert again.ret == pytest.ExitCode.TESTS_FAILED, again.stdout.str()
-    assert _table(again)["known-session"] == (2, 0, 0)  # the break is in the schema; the id stays right
-    assert _table(again)["schema"][1] == 1
+    assert summary_table(again)["known-session"] == (2, 0, 0)  # the break is in the schema; the id stays right
+    assert summary_table(again)["schema"][1] == 1
 
 
 def test_an_ended_session_whose_answers_differ_breaks_the_stable_check(run_kit: Run) -> None:
-    result = run_kit("unstable", *KNOWN)
-    out = result.stdout.str()
-    assert result.ret == pytest.ExitCode.TESTS_FAILED, out
-    assert _table(result)["stable"][1] > 0, out
+    _, out = _broken(run_kit, "unstable", "stable")
     assert re.search(r"check:    stable: answer 2 of 3 differs from the first: updatedAt is \"", out), out
 
 
@@ -74,7 +55,7 @@ def test_a_faithful_server_passes_every_mode(run_kit: Run, variant: str, mode: t
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, out
     assert "contract verdict: kept" in out
-    table = _table(result)
+    table = summary_table(result)
     assert table["known-session"] == (3, 0, 0), out  # asked three times, each answer checked
     if variant == "running":
         assert "stable" not in table  # a running session's answers may differ: nothing to compare
@@ -85,17 +66,16 @@ def test_a_faithful_server_passes_every_mode(run_kit: Run, variant: str, mode: t
 def test_the_plan_counts_the_repetitions_of_a_test(pytester: pytest.Pytester, run_kit: Run) -> None:
     # A budget of 4: the probe, the one-request test, and not the repeated one (3 requests): it is named as
     # not reached. A plan that forgot the repetitions would let it run out of budget instead.
-    path = _plugin_test(
+    result, out = run_with_budget(
         pytester,
-        "ID = '800d444a-e67e-4686-afb3-b0de509cccb3'\n\n"
+        run_kit,
+        4,
         "@pytest.mark.contract_repeated(1)\n"
         "def test_repeated(contract):\n"
         "    contract.check_repeated(session_request('my-agent', ID))\n\n"
         "def test_once(contract):\n"
         "    contract.check(session_request('my-agent', ID))\n",
     )
-    result = run_kit("none", "--contract-api-key", SELFTEST_KEY, "--contract-max-requests", "4", *PLUGIN, paths=(path,))
-    out = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, out
     assert "not checked: a budget of 4 requests does not reach 1 test(s): test_repeated" in out
     assert "spent" not in out

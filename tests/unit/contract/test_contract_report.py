@@ -10,20 +10,19 @@ from pathlib import Path
 import pytest
 
 from tests.support.contract_faults import SELFTEST_KEY
-from tests.unit.contract.test_contract_repeat import KNOWN, run_kit  # noqa: F401  (run_kit: a fixture)
-from tests.unit.contract.test_contract_verdict import Run
+from tests.support.contract_runs import KNOWN, Run
 
 KEY = ("--contract-api-key", SELFTEST_KEY)
 
 
-def test_the_summary_says_which_documented_statuses_the_target_returned(run_kit: Run) -> None:  # noqa: F811
+def test_the_summary_says_which_documented_statuses_the_target_returned(run_kit: Run) -> None:
     result = run_kit("none", *KEY)
     out = result.stdout.str()
     assert "coverage: getSession returned 200, 401, 404, 500\n" in out
     assert "coverage: 4 of 4 documented statuses returned (100.0%)" in out
 
 
-def test_a_coverage_gap_fails_the_run_with_the_missing_statuses(run_kit: Run) -> None:  # noqa: F811
+def test_a_coverage_gap_fails_the_run_with_the_missing_statuses(run_kit: Run) -> None:
     # Without the Prefer: code= tests the mock is never asked for a 500.
     gap = run_kit("none", *KEY, "-k", "not prefer", "--contract-min-coverage", "100")
     out = gap.stdout.str()
@@ -39,7 +38,7 @@ def test_a_coverage_gap_fails_the_run_with_the_missing_statuses(run_kit: Run) ->
     assert "coverage gap" not in enough.stdout.str()
 
 
-def test_the_report_files_have_the_documented_shape(run_kit: Run, tmp_path: Path) -> None:  # noqa: F811
+def test_the_report_files_have_the_documented_shape(run_kit: Run, tmp_path: Path) -> None:
     report, junit = tmp_path / "out" / "contract.json", tmp_path / "junit.xml"
     result = run_kit("drift", *KEY, "--contract-report", str(report), f"--junitxml={junit}")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
@@ -67,7 +66,7 @@ def test_the_report_files_have_the_documented_shape(run_kit: Run, tmp_path: Path
     assert re.search(r'<testsuite [^>]*tests="\d+"', junit.read_text())  # pytest's own JUnit XML, as before
 
 
-def test_a_broken_run_reports_its_failures_and_never_the_key(run_kit: Run, tmp_path: Path) -> None:  # noqa: F811
+def test_a_broken_run_reports_its_failures_and_never_the_key(run_kit: Run, tmp_path: Path) -> None:
     report = tmp_path / "contract-report"
     result = run_kit("intermittent", *KNOWN, "--contract-report", str(report), "--contract-min-coverage", "100")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -82,7 +81,7 @@ def test_a_broken_run_reports_its_failures_and_never_the_key(run_kit: Run, tmp_p
     assert SELFTEST_KEY not in report.read_text() + markdown
 
 
-def test_an_unwritable_report_is_a_clear_error(run_kit: Run, tmp_path: Path) -> None:  # noqa: F811
+def test_an_unwritable_report_is_a_clear_error(run_kit: Run, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     result = run_kit("none", *KEY, "-k", "spec", "--contract-report", str(blocker / "report.json"))
@@ -90,7 +89,7 @@ def test_an_unwritable_report_is_a_clear_error(run_kit: Run, tmp_path: Path) -> 
     assert f"contract report: cannot write {blocker / 'report.json'}" in result.stdout.str()
 
 
-def test_a_bad_min_coverage_is_a_usage_error(run_kit: Run) -> None:  # noqa: F811
+def test_a_bad_min_coverage_is_a_usage_error(run_kit: Run) -> None:
     result = run_kit("none", "--contract-min-coverage", "120")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--contract-min-coverage '120' is not valid. Valid values: a percentage from 0*"])

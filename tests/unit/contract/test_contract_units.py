@@ -36,6 +36,7 @@ from pipecat_cloud_mock.secret import Secret
 from pipecat_cloud_mock.spec.openapi import default_validator, schema_violations
 
 from tests.support.answers import SESSION_ID
+from tests.support.mocks import MockFactory
 
 SPEC = load_spec()
 CONTEXT = Context(SPEC, SPEC.operation("getSession"), default_validator())
@@ -262,11 +263,10 @@ def test_invalid_session_ids_are_invalid(session_id: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/v1/agents/my-agent/sessions/%0A", "/v1/agents/a%0Ab/sessions/" + SESSION_ID])
-def test_the_mock_answers_an_encoded_newline_through_its_pipeline(path: str) -> None:
+def test_the_mock_answers_an_encoded_newline_through_its_pipeline(make_mock: MockFactory, path: str) -> None:
     """Found by the kit: Flask's <path> does not match %0A, and its HTML 404 skipped the auth check."""
-    from pipecat_cloud_mock import Config, create_app
 
-    client = create_app(Config(access_log=False)).test_client()
+    client = make_mock.client()
     refused = client.get(path)
     assert (refused.status_code, refused.content_type) == (401, "application/json")
     answered = client.get(path, headers={"Authorization": "Bearer t"})

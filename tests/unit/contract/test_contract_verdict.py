@@ -5,76 +5,21 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
 from pipecat_cloud_mock.contract.options import CLI_MARK
 
 from tests.support.contract_faults import SELFTEST_KEY
 from tests.support.contract_faults import app as faulty_app
+from tests.support.contract_runs import PLUGIN, Run, plugin_test, run_in_process, run_with_budget
 from tests.support.servers import serve_in_thread
-from tests.unit.contract.test_contract_kit import (  # importing it registers the "contract-selftest" profile
-    SUITE,
-    TARGET,
-)
 
-Run = Callable[..., pytest.RunResult]
 _KIT_FRAMES = re.compile(r"contract_tests/(plugin|contract|target|report|failures)\.py:\d+")
 
 
-def run_in_process(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, target: str, *args: str, paths: tuple[str, ...] = ()
-) -> pytest.RunResult:
-    """The kit's suite (or `paths`) in this process against `target`, with few examples and the given args."""
-    for name in ("PIPECAT_CONTRACT_TARGET", "PIPECAT_API_KEY", "PIPECAT_CONTRACT_STRICT", "PIPECAT_CONTRACT_SEED"):
-        monkeypatch.delenv(name, raising=False)
-    # Hypothesis fixes a test's settings when its module is imported: the suite's modules are imported afresh.
-    for name in [m for m in sys.modules if m.startswith("contract_tests.test_")]:
-        monkeypatch.delitem(sys.modules, name)
-    previous = settings.get_current_profile_name()
-    try:
-        return pytester.runpytest_inprocess(
-            *(paths or (SUITE,)),
-            "--contract-target",
-            target,
-            "--hypothesis-profile=contract-selftest",
-            "-p",
-            "no:cacheprovider",
-            *args,
-        )
-    finally:
-        settings.load_profile(previous)
-
-
-@pytest.fixture
-def run_kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:
-    """The kit against the fault app, with CONTRACT_PLANTED_FAULT=fault."""
-
-    def run(fault: str, *args: str, paths: tuple[str, ...] = ()) -> pytest.RunResult:
-        monkeypatch.setenv("CONTRACT_PLANTED_FAULT", fault)
-        return run_in_process(pytester, monkeypatch, TARGET, *args, paths=paths)
-
-    return run
-
-
-def _plugin_test(pytester: pytest.Pytester, body: str) -> str:
-    """A test file outside the suite that loads the kit's plugin, to drive one mechanism directly."""
-    path = pytester.makepyfile(
-        test_mechanism="import pytest\n"
-        "from pipecat_cloud_mock.contract.checks import Finding\n"
-        "from pipecat_cloud_mock.contract.target import session_request\n\n" + body
-    )
-    return str(path)
-
-
-PLUGIN = ("-p", "pipecat_cloud_mock.contract.plugin")
-
-
 def test_a_failure_recorded_by_a_test_that_then_skips_fails_the_run(pytester: pytest.Pytester, run_kit: Run) -> None:
-    path = _plugin_test(
+    path = plugin_test(
         pytester,
         "def test_records_then_skips(contract_recorder):\n"
         "    contract_recorder.record('auth', [Finding('auth', 'fail', 'refused')], key='k')\n"
@@ -85,12 +30,6 @@ def test_a_failure_recorded_by_a_test_that_then_skips_fails_the_run(pytester: py
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert "contract verdict: BROKEN: 1 check(s) failed (auth)" in result.stdout.str()
     assert "1 x something later: test_records_then_skips" in result.stdout.str()  # skips are listed with reasons
-
-
-def test_a_run_that_finds_nothing_wrong_is_green_and_says_so(run_kit: Run) -> None:
-    result = run_kit("none", "--contract-api-key", SELFTEST_KEY)
-    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
-    assert "contract verdict: kept" in result.stdout.str()
 
 
 def test_a_budget_too_small_names_what_it_leaves_unchecked_and_skips_nothing(run_kit: Run) -> None:
@@ -107,9 +46,10 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
     pytester: pytest.Pytester, run_kit: Run
 ) -> None:
     # The plan believes each call sends 1 request; this test sends 5, so the budget of 4 runs out mid-test.
-    path = _plugin_test(
+    result, out = run_with_budget(
         pytester,
-        "ID = '800d444a-e67e-4686-afb3-b0de509cccb3'\n\n"
+        run_kit,
+        4,
         "@pytest.mark.contract_requests(1)\n"
         "def test_sends_more_than_planned(contract):\n"
         "    for _ in range(5):\n"
@@ -117,8 +57,6 @@ def test_a_budget_that_runs_out_during_the_run_stops_it_red_with_one_line(
         "def test_after(contract):\n"
         "    contract.check(session_request('my-agent', ID))\n",
     )
-    result = run_kit("none", "--contract-api-key", SELFTEST_KEY, "--contract-max-requests", "4", *PLUGIN, paths=(path,))
-    out = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, out
     assert "budget of 4 requests spent after 1 checks; raise it with --contract-max-requests" in out
     assert "not checked: 1 test(s) after it: test_after" in out
@@ -132,13 +70,13 @@ def test_hypothesis_never_shrinks_against_a_target_over_http(
 ) -> None:
     # Every example is one request; a failing one is sent once as found and once more when Hypothesis replays
     # it for its report. Shrinking would send many more failing ones, each a request to a live API.
-    path = _plugin_test(
+    path = plugin_test(
         pytester,
         "from hypothesis import given, strategies as st\n"
         "SENT = []\n\n"
         "@given(n=st.integers(0, 10_000))\n"
         "def test_fails_above_ten(contract, n):\n"
-        "    exchange = contract.check(session_request('my-agent', '800d444a-e67e-4686-afb3-b0de509cccb3'))\n"
+        "    exchange = contract.check(session_request('my-agent', ID))\n"
         "    SENT.append(n)\n"
         "    if n > 10:\n"
         "        contract.fail(exchange, Finding('invariants', 'fail', f'n is {n}'))\n\n"

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.http import access_log as _access_log
 
 from tests.support.answers import SESSION_ID
+from tests.support.mocks import MockFactory
 
 TOKEN = "sk-very-secret-token"
 PATH = f"/v1/agents/my-agent/sessions/{SESSION_ID}"
@@ -19,8 +19,8 @@ LINE = re.compile(rf"^GET {re.escape(PATH)} 200 \d+\.\dms( seq=\d+[^\n]*)?$")  #
 
 
 @pytest.fixture
-def access_client() -> Iterator[FlaskClient]:
-    app = create_app(Config(access_log=True))
+def access_client(make_mock: MockFactory) -> Iterator[FlaskClient]:
+    app = make_mock(access_log=True)
     with app.test_client() as client:
         yield client
 

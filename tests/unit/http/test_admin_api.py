@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 
 EXAMPLES = REPO / "fixtures"
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 AUTH = {"Authorization": "Bearer t"}
 
 
-def close(app: Flask) -> None:
-    app.extensions["pipecat_mock"].control.close()
-
-
 @pytest.fixture(scope="module")
-def app() -> Iterator[Flask]:
-    app = create_app(Config(access_log=False, fixtures=EXAMPLES, only_fixtures=True))
-    yield app
-    close(app)
+def app(make_module_mock: MockFactory) -> Flask:
+    return make_module_mock(fixtures=EXAMPLES, only_fixtures=True)
 
 
 @pytest.fixture
@@ -194,34 +187,28 @@ def test_a_known_admin_path_with_another_method_is_405_with_allow(
     assert f"Allowed: {response.headers['Allow']}." in response.json["error"]
 
 
-def test_admin_token_guards_every_admin_route() -> None:
-    app = create_app(Config(access_log=False, admin_token="s3cret"))
-    try:
-        client = app.test_client()
-        denied = client.get("/__admin/sessions")
-        assert denied.status_code == 401
-        assert "WWW-Authenticate" in denied.headers
-        assert client.get("/__admin/health", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert client.post("/__admin/reset").status_code == 401
-        assert client.get("/__admin/sessions", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-        assert client.get(f"/v1/agents/a/sessions/{SID}", headers=AUTH).status_code == 200  # the API is not guarded
-    finally:
-        close(app)
+def test_admin_token_guards_every_admin_route(make_mock: MockFactory) -> None:
+    app = make_mock(admin_token="s3cret")
+    client = app.test_client()
+    denied = client.get("/__admin/sessions")
+    assert denied.status_code == 401
+    assert "WWW-Authenticate" in denied.headers
+    assert client.get("/__admin/health", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.post("/__admin/reset").status_code == 401
+    assert client.get("/__admin/sessions", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert client.get(f"/v1/agents/a/sessions/{SID}", headers=AUTH).status_code == 200  # the API is not guarded
 
 
-def test_no_admin_turns_the_admin_api_off() -> None:
-    app = create_app(Config(access_log=False, admin=False))
-    try:
-        client = app.test_client()
-        response = client.get("/__admin/health")
-        assert response.status_code == 404
-        assert response.json["error"] == "API endpoint not found"
-        assert client.put(f"/__admin/sessions/a/{SID}", json={}).status_code == 404
-    finally:
-        close(app)
+def test_no_admin_turns_the_admin_api_off(make_mock: MockFactory) -> None:
+    app = make_mock(admin=False)
+    client = app.test_client()
+    response = client.get("/__admin/health")
+    assert response.status_code == 404
+    assert response.json["error"] == "API endpoint not found"
+    assert client.put(f"/__admin/sessions/a/{SID}", json={}).status_code == 404
 
 
-def test_a_spec_served_under_the_admin_prefix_is_refused(tmp_path: Path) -> None:
+def test_a_spec_served_under_the_admin_prefix_is_refused(make_mock: MockFactory, tmp_path: Path) -> None:
     import yaml
     from pipecat_cloud_mock import ConfigError, bundled_spec_path
 
@@ -230,4 +217,4 @@ def test_a_spec_served_under_the_admin_prefix_is_refused(tmp_path: Path) -> None
     spec = tmp_path / "spec.yaml"
     spec.write_text(yaml.safe_dump(document), encoding="utf-8")
     with pytest.raises(ConfigError, match="under /__admin/"):
-        create_app(Config(access_log=False, spec=spec))
+        make_mock(spec=spec)

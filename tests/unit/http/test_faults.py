@@ -6,13 +6,15 @@ import http.client
 import json
 import random
 import statistics
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest, create_app
+from pipecat_cloud_mock import Config, ConfigError, PipelineRequest
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.faults import (
     FaultPlan,
@@ -26,10 +28,12 @@ from pipecat_cloud_mock.faults import (
     parse_rate,
     stub_settings,
 )
+from pipecat_cloud_mock.http import wire
 from pipecat_cloud_mock.http.wire import SLOW_CHUNKS, SLOW_GAP_SECONDS
 from pipecat_cloud_mock.spec.openapi import default_validator
 
 from tests.support.answers import AUTH, SESSION_ID
+from tests.support.mocks import MockFactory
 from tests.support.servers import run_cli, serve_in_thread
 
 PATH = f"/v1/agents/my-agent/sessions/{SESSION_ID}"
@@ -94,6 +98,7 @@ def test_config_checks_fault_flags_together() -> None:
     assert (config.latency, config.fault, config.fault_rate) == (UniformLatency(1, 2), parse_fault("reset"), 0.5)
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
@@ -150,8 +155,8 @@ def test_request_layer_wins_over_the_flags() -> None:
     assert decide(0, 0, [FaultSettings(), flags]).delay_ms == 1000
 
 
-def test_error_rate_answers_a_valid_500() -> None:
-    mock = MockPipeline(Config(access_log=False, error_rate=1.0))
+def test_error_rate_answers_a_valid_500(make_mock: MockFactory) -> None:
+    mock = make_mock.pipeline(error_rate=1.0)
     result = mock.handle(PipelineRequest("GET", PATH, headers={"authorization": "Bearer t"}))
     assert result.status == 500
     assert result.faults.error
@@ -159,8 +164,8 @@ def test_error_rate_answers_a_valid_500() -> None:
     assert json.loads(result.body)["code"] == "500"
 
 
-def test_client_mistakes_are_answered_plainly_and_not_counted() -> None:
-    mock = MockPipeline(Config(access_log=False, error_rate=1.0, fault="reset"))
+def test_client_mistakes_are_answered_plainly_and_not_counted(make_mock: MockFactory) -> None:
+    mock = make_mock.pipeline(error_rate=1.0, fault="reset")
     unauthorized = mock.handle(PipelineRequest("GET", PATH))
     bad_preference = mock.handle(
         PipelineRequest("GET", PATH, headers={"authorization": "Bearer t", "prefer": "delay=x"})
@@ -172,8 +177,8 @@ def test_client_mistakes_are_answered_plainly_and_not_counted() -> None:
 
 
 @pytest.mark.parametrize("flags", [{}, {"latency": "1ms"}], ids=["no fault flags", "a latency"])
-def test_requests_are_numbered_in_order_and_admin_is_not_counted(flags: dict[str, str]) -> None:
-    app = create_app(Config(access_log=False, **flags))  # type: ignore[arg-type]
+def test_requests_are_numbered_in_order_and_admin_is_not_counted(make_mock: MockFactory, flags: dict[str, str]) -> None:
+    app = make_mock(**flags)  # type: ignore[arg-type]
     mock = app.extensions["pipecat_mock"]
     auth = {"authorization": "Bearer t"}
     assert [mock.handle(PipelineRequest("GET", PATH, headers=auth)).faults.sequence for _ in range(3)] == [0, 1, 2]
@@ -193,24 +198,24 @@ def _get(base: str, path: str = PATH, **headers: str) -> http.client.HTTPRespons
     return conn.getresponse()
 
 
-def test_reset_reaches_the_client_as_a_connection_reset() -> None:
-    with serve_in_thread(create_app(Config(access_log=False, fault="reset"))) as base:
+def test_reset_reaches_the_client_as_a_connection_reset(make_mock: MockFactory) -> None:
+    with serve_in_thread(make_mock(fault="reset")) as base:
         with pytest.raises(ConnectionResetError) as caught:
             _get(base)
         assert not isinstance(caught.value, http.client.RemoteDisconnected)  # a real RST, not a clean close
         assert requests.get(base + "/__admin/health", timeout=5).json() == {"status": "ok"}
 
 
-def test_empty_closes_without_an_answer() -> None:
+def test_empty_closes_without_an_answer(make_mock: MockFactory) -> None:
     with (
-        serve_in_thread(create_app(Config(access_log=False, fault="empty"))) as base,
+        serve_in_thread(make_mock(fault="empty")) as base,
         pytest.raises(http.client.RemoteDisconnected),
     ):
         _get(base)
 
 
-def test_truncate_sends_less_than_content_length_says() -> None:
-    with serve_in_thread(create_app(Config(access_log=False, fault="truncate"))) as base:
+def test_truncate_sends_less_than_content_length_says(make_mock: MockFactory) -> None:
+    with serve_in_thread(make_mock(fault="truncate")) as base:
         response = _get(base)
         assert response.status == 200
         announced = int(response.headers["Content-Length"])
@@ -219,22 +224,33 @@ def test_truncate_sends_less_than_content_length_says() -> None:
         assert 0 < len(caught.value.partial) < announced
 
 
-def test_slow_sends_the_whole_body_in_chunks_over_time() -> None:
-    with serve_in_thread(create_app(Config(access_log=False))) as base:
+def test_slow_sends_the_whole_body_in_chunks_over_time(make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    with serve_in_thread(make_mock()) as base:
         expected = requests.get(base + PATH, headers=AUTH, timeout=5).content
-    with serve_in_thread(create_app(Config(access_log=False, fault="slow"))) as base:
-        started = time.perf_counter()
-        response = requests.get(base + PATH, headers=AUTH, stream=True, timeout=5)
+    gaps: list[float] = []
+    read = threading.Semaphore(0)
+
+    def gap(seconds: float) -> None:
+        # Instead of sleeping between chunks: wait until the client has read the chunk before, which it can
+        # only do if that chunk is on the wire already, not buffered with the rest of the body.
+        gaps.append(seconds)
+        assert read.acquire(timeout=30), "the client never received the chunk before this gap"
+
+    monkeypatch.setattr(wire, "time", SimpleNamespace(sleep=gap))
+    with serve_in_thread(make_mock(fault="slow")) as base:
+        response = requests.get(base + PATH, headers=AUTH, stream=True, timeout=60)
         assert response.headers.get("Transfer-Encoding") == "chunked"
-        chunks = list(response.raw.read_chunked(decode_content=False))
-        elapsed = time.perf_counter() - started
+        chunks = []
+        for chunk in response.raw.read_chunked(decode_content=False):
+            chunks.append(chunk)
+            read.release()
     assert b"".join(chunks) == expected
     assert len(chunks) == SLOW_CHUNKS
-    assert elapsed >= (SLOW_CHUNKS - 1) * SLOW_GAP_SECONDS
+    assert gaps == [SLOW_GAP_SECONDS] * (SLOW_CHUNKS - 1)
 
 
-def test_delays_make_calls_take_at_least_that_long() -> None:
-    with serve_in_thread(create_app(Config(access_log=False, latency="300ms"))) as base:
+def test_delays_make_calls_take_at_least_that_long(make_mock: MockFactory) -> None:
+    with serve_in_thread(make_mock(latency="300ms")) as base:
         started = time.perf_counter()
         assert requests.get(base + PATH, headers=AUTH, timeout=5).status_code == 200
         assert time.perf_counter() - started >= 0.3
@@ -246,16 +262,16 @@ def test_delays_make_calls_take_at_least_that_long() -> None:
         assert time.perf_counter() - started >= 0.35
 
 
-def test_bad_delay_preference_is_a_422_that_says_what_is_valid() -> None:
-    app = create_app(Config(access_log=False))
+def test_bad_delay_preference_is_a_422_that_says_what_is_valid(make_mock: MockFactory) -> None:
+    app = make_mock()
     response = app.test_client().get(PATH, headers={**AUTH, "Prefer": "delay=soon"})
     assert response.status_code == 422
     assert "Valid values" in response.json["error"]  # type: ignore[index]
 
 
-def test_admin_routes_never_get_faults() -> None:
+def test_admin_routes_never_get_faults(make_mock: MockFactory) -> None:
     config = Config(access_log=False, latency="2000ms", error_rate=1.0, fault="reset")
-    with serve_in_thread(create_app(config)) as base:
+    with serve_in_thread(make_mock(config)) as base:
         started = time.perf_counter()
         assert requests.get(base + "/__admin/health", timeout=5).json() == {"status": "ok"}
         assert time.perf_counter() - started < 2.0  # no 2 s delay (not a speed claim: the delay is absent)
@@ -279,7 +295,7 @@ def test_real_server_with_two_workers_gives_the_predicted_faults_in_order() -> N
     assert "seq=15" in running.stderr  # the access log names each faulted request's number, for replay
 
 
-def test_stub_latency_fault_and_error_rate_are_applied(tmp_path: Path) -> None:
+def test_stub_latency_fault_and_error_rate_are_applied(make_mock: MockFactory, tmp_path: Path) -> None:
     stubs = {
         "stubs": [
             {"match": {"agentName": "slow-bot"}, "respond": {"status": 200, "latency": "300ms"}},
@@ -288,7 +304,7 @@ def test_stub_latency_fault_and_error_rate_are_applied(tmp_path: Path) -> None:
         ]
     }
     (tmp_path / "stubs.json").write_text(json.dumps(stubs))
-    with serve_in_thread(create_app(Config(access_log=False, fixtures=tmp_path))) as base:
+    with serve_in_thread(make_mock(fixtures=tmp_path)) as base:
         started = time.perf_counter()
         assert requests.get(f"{base}/v1/agents/slow-bot/sessions/{SESSION_ID}", headers=AUTH, timeout=5).ok
         assert time.perf_counter() - started >= 0.3
@@ -300,10 +316,10 @@ def test_stub_latency_fault_and_error_rate_are_applied(tmp_path: Path) -> None:
         assert requests.get(base + PATH, headers=AUTH, timeout=5).ok  # other agents: no stub, no fault
 
 
-def test_prefer_delay_wins_over_a_stubs_latency(tmp_path: Path) -> None:
+def test_prefer_delay_wins_over_a_stubs_latency(make_mock: MockFactory, tmp_path: Path) -> None:
     stub = {"match": {"agentName": "slow-bot"}, "respond": {"status": 200, "latency": "300ms", "fault": "slow"}}
     (tmp_path / "stubs.json").write_text(json.dumps({"stubs": [stub]}))
-    mock = MockPipeline(Config(access_log=False, fixtures=tmp_path, latency="900ms"))
+    mock = make_mock.pipeline(fixtures=tmp_path, latency="900ms")
     path = f"/v1/agents/slow-bot/sessions/{SESSION_ID}"
     auth = {"authorization": "Bearer t"}
     assert mock.handle(PipelineRequest("GET", path, headers=auth)).faults.delay_ms == 300
@@ -312,8 +328,8 @@ def test_prefer_delay_wins_over_a_stubs_latency(tmp_path: Path) -> None:
     assert mock.handle(PipelineRequest("GET", PATH, headers=auth)).faults.delay_ms == 900
 
 
-def test_admin_reset_restarts_the_fault_sequence() -> None:
-    app = create_app(Config(access_log=False, latency="1ms"))
+def test_admin_reset_restarts_the_fault_sequence(make_mock: MockFactory) -> None:
+    app = make_mock(latency="1ms")
     mock = app.extensions["pipecat_mock"]
     client = app.test_client()
     client.get(PATH, headers=AUTH)
@@ -330,11 +346,8 @@ def test_a_plan_with_nothing_configured_only_numbers_the_request() -> None:
     assert FaultPlan(7).is_noop
 
 
-def test_no_fault_flags_leave_the_servers_fault_settings_empty() -> None:
+def test_no_fault_flags_leave_the_servers_fault_settings_empty(make_mock: MockFactory) -> None:
     """An error rate of 0 (the default) sets nothing, so decide() takes its no-draw path for every request."""
     for error_rate, empty in ((0.0, True), (0.5, False)):
-        mock = MockPipeline(Config(access_log=False, error_rate=error_rate))
-        try:
-            assert mock.global_faults.is_empty is empty
-        finally:
-            mock.control.close()
+        mock = make_mock.pipeline(error_rate=error_rate)
+        assert mock.global_faults.is_empty is empty

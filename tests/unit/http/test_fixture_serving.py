@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest
+from pipecat_cloud_mock import ConfigError, MockPipeline, PipelineRequest
 from pipecat_cloud_mock.faults import FixedLatency, LognormalLatency, UniformLatency, parse_latency
 from pipecat_cloud_mock.spec.openapi import default_validator
 from pipecat_cloud_mock.state.model import Stub
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 
 EXAMPLES = REPO / "fixtures"
 FULL = "800d444a-e67e-4686-afb3-b0de509cccb3"  # written out in full in fixtures/sessions.yaml
@@ -23,17 +23,13 @@ AUTH = {"authorization": "Bearer t"}
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[MockPipeline]:
-    mock = MockPipeline(Config(access_log=False, fixtures=EXAMPLES))
-    yield mock
-    mock.control.close()
+def mock(make_module_mock: MockFactory) -> MockPipeline:
+    return make_module_mock.pipeline(fixtures=EXAMPLES)
 
 
 @pytest.fixture(scope="module")
-def strict_mock() -> Iterator[MockPipeline]:
-    mock = MockPipeline(Config(access_log=False, fixtures=EXAMPLES, only_fixtures=True))
-    yield mock
-    mock.control.close()
+def strict_mock(make_module_mock: MockFactory) -> MockPipeline:
+    return make_module_mock.pipeline(fixtures=EXAMPLES, only_fixtures=True)
 
 
 @pytest.fixture(autouse=True)
@@ -217,13 +213,10 @@ def test_an_explicit_example_preference_still_serves_the_spec_example(mock: Mock
     assert body["sessionId"] == FULL  # the spec's example, not the fixture
 
 
-def test_fixture_sessions_win_over_example_mode() -> None:
-    example_mode = MockPipeline(Config(access_log=False, fixtures=EXAMPLES, mode="example"))
-    try:
-        assert get(example_mode, "support-bot", RUNNING)[1]["sessionId"] == RUNNING
-        assert get(example_mode, "nobody", RUNNING)[1]["sessionId"] == FULL  # no fixture: the spec's example
-    finally:
-        example_mode.control.close()
+def test_fixture_sessions_win_over_example_mode(make_mock: MockFactory) -> None:
+    example_mode = make_mock.pipeline(fixtures=EXAMPLES, mode="example")
+    assert get(example_mode, "support-bot", RUNNING)[1]["sessionId"] == RUNNING
+    assert get(example_mode, "nobody", RUNNING)[1]["sessionId"] == FULL  # no fixture: the spec's example
 
 
 def test_every_example_fixture_answer_keeps_the_contract_strictly(mock: MockPipeline) -> None:

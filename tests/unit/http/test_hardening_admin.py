@@ -8,17 +8,18 @@ import subprocess
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
+from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.errors import ConfigError
 
+from tests.support.mocks import MockFactory
 from tests.support.servers import CLI, run_cli
 
 RULE = '{"id": "evil", "respond": {"status": 500}}'
 
 
 @pytest.fixture
-def client() -> FlaskClient:
-    return create_app(Config()).test_client()
+def client(make_mock: MockFactory) -> FlaskClient:
+    return make_mock.client()
 
 
 def _stub_ids(client: FlaskClient) -> list[str]:
@@ -62,8 +63,8 @@ def test_loopback_host_names_are_served(client: FlaskClient, host: str) -> None:
     assert client.get("/__admin/health", headers={"Host": host}).status_code == 200
 
 
-def test_with_a_token_the_token_guards_any_host_name() -> None:
-    client = create_app(Config(admin_token="t0k")).test_client()
+def test_with_a_token_the_token_guards_any_host_name(make_mock: MockFactory) -> None:
+    client = make_mock.client(admin_token="t0k")
     assert client.get("/__admin/health", headers={"Host": "mock:4010"}).status_code == 401
     ok = client.get("/__admin/health", headers={"Host": "mock:4010", "Authorization": "Bearer t0k"})
     assert ok.status_code == 200

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from flask import Flask, Response
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.http.shell import INTERNAL_ERROR
 from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.pipeline.routing import raw_request_path
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Request
+
+from tests.support.mocks import MockFactory
 
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 SESSION = f"/v1/agents/bot/sessions/{SID}"
@@ -46,8 +47,10 @@ def _werkzeug_answer(mock: MockPipeline, environ: dict[str, Any]) -> tuple[str, 
 
 
 @pytest.mark.parametrize(("method", "path", "headers"), CASES, ids=[f"{m} {p[-14:]} {h}" for m, p, h in CASES])
-def test_the_shell_frames_every_answer_as_werkzeug_did(method: str, path: str, headers: dict[str, str]) -> None:
-    app = create_app(Config(access_log=False))
+def test_the_shell_frames_every_answer_as_werkzeug_did(
+    make_mock: MockFactory, method: str, path: str, headers: dict[str, str]
+) -> None:
+    app = make_mock()
     mock: MockPipeline = app.extensions["pipecat_mock"]
     environ = EnvironBuilder(method=method, path=path, headers=headers).get_environ()
     body, status, got_headers = run_wsgi_app(app, dict(environ))
@@ -55,8 +58,8 @@ def test_the_shell_frames_every_answer_as_werkzeug_did(method: str, path: str, h
     assert (status, list(got_headers.items()), b"".join(body)) == expected
 
 
-def test_admin_paths_reach_the_admin_api_and_lookalike_paths_the_mock() -> None:
-    client = create_app(Config(access_log=False)).test_client()
+def test_admin_paths_reach_the_admin_api_and_lookalike_paths_the_mock(make_mock: MockFactory) -> None:
+    client = make_mock.client()
     assert client.get("/__admin/health").json == {"status": "ok"}
     assert client.get("/__admin/no-such-endpoint").json["error"].startswith("No admin endpoint")
     lookalike = client.get("/__adminx/health", headers=AUTH)  # not under the prefix: the mock's 404
@@ -66,26 +69,29 @@ def test_admin_paths_reach_the_admin_api_and_lookalike_paths_the_mock() -> None:
     assert [entry["path"] for entry in journal] == ["/__adminx/health"]  # admin calls are never journaled
 
 
-def test_without_the_admin_api_the_mock_answers_its_prefix_too() -> None:
-    client = create_app(Config(access_log=False, admin=False)).test_client()
+def test_without_the_admin_api_the_mock_answers_its_prefix_too(make_mock: MockFactory) -> None:
+    client = make_mock.client(admin=False)
     response = client.get("/__admin/health", headers=AUTH)
     assert response.status_code == 404
     assert response.json == {"error": "API endpoint not found", "code": "404"}
 
 
-def _breaking(monkeypatch: pytest.MonkeyPatch) -> Flask:
+@pytest.fixture
+def breaking_app(make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """An app whose pipeline raises on every API request."""
+
     def boom(self: MockPipeline, request: PipelineRequest) -> Any:
         raise RuntimeError("planted bug")
 
-    app = create_app(Config(access_log=False))
+    app = make_mock()
     monkeypatch.setattr(MockPipeline, "_answer", boom)
     return app
 
 
 def test_a_bug_in_the_pipeline_is_a_json_500_and_a_logged_traceback(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    breaking_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = _breaking(monkeypatch).test_client()
+    client = breaking_app.test_client()
     with caplog.at_level(logging.ERROR):
         response = client.get(SESSION, headers=AUTH)
     assert response.status_code == 500
@@ -96,17 +102,17 @@ def test_a_bug_in_the_pipeline_is_a_json_500_and_a_logged_traceback(
     assert "t" not in record.getMessage().split()  # the token is nowhere in the line
 
 
-def test_a_testing_app_raises_the_bug_as_flask_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _breaking(monkeypatch)
+def test_a_testing_app_raises_the_bug_as_flask_does(breaking_app: Flask) -> None:
+    app = breaking_app
     app.testing = True
     with pytest.raises(RuntimeError, match="planted bug"):
         app.test_client().get(SESSION, headers=AUTH)
 
 
-def test_flask_hooks_see_admin_calls_only_and_a_wsgi_wrapper_sees_every_request() -> None:
+def test_flask_hooks_see_admin_calls_only_and_a_wsgi_wrapper_sees_every_request(make_mock: MockFactory) -> None:
     from flask import request
 
-    app = create_app(Config(access_log=False))
+    app = make_mock()
     hooked: list[str] = []
     wrapped: list[str] = []
     app.before_request(lambda: hooked.append(request.path))  # type: ignore[func-returns-value]

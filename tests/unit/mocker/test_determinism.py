@@ -10,11 +10,11 @@ import subprocess
 import sys
 
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 
 from tests.support import REPO
 from tests.support.answers import AUTH, session_url
-from tests.unit.mocker.test_realism import session_ids
+from tests.support.mocks import MockFactory
+from tests.support.realism_checks import session_ids
 
 AGENTS = ["voice-bot", "ünïcødé", "team/bot"]
 IDS = session_ids(6, seed=3)
@@ -61,8 +61,8 @@ def test_no_global_random_state_interleaving_and_random_seed_change_nothing(clie
         assert hashlib.sha256(body).hexdigest() == before[(agent, sid)]
 
 
-def test_a_new_app_gives_the_same_bodies(client: FlaskClient) -> None:
-    assert digests(create_app(Config(access_log=False)).test_client()) == digests(client)
+def test_a_new_app_gives_the_same_bodies(make_mock: MockFactory, client: FlaskClient) -> None:
+    assert digests(make_mock.client()) == digests(client)
 
 
 def test_another_process_gives_byte_identical_bodies(client: FlaskClient) -> None:
@@ -84,9 +84,9 @@ def test_another_process_gives_byte_identical_bodies(client: FlaskClient) -> Non
         assert there == here
 
 
-def test_seed_changes_the_whole_data_set(client: FlaskClient) -> None:
+def test_seed_changes_the_whole_data_set(make_mock: MockFactory, client: FlaskClient) -> None:
     zero = digests(client)
-    seeded = digests(create_app(Config(seed=1, access_log=False)).test_client())
+    seeded = digests(make_mock.client(seed=1))
     assert all(seeded[key] != zero[key] for key in zero)
     # Prefer seed=N and --seed N give the same data set.
     assert digests(client, {"Prefer": "seed=1"}) == seeded

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 
 from tests.support.answers import SESSION_ID
+from tests.support.mocks import MockFactory
 
 AUTH = {"authorization": "Bearer t"}
 PATH = f"/v1/agents/a/sessions/{SESSION_ID}"
 
 
-def test_cached_negotiation_does_not_override_later_preferences() -> None:
-    mock = create_app(Config(access_log=False)).extensions["pipecat_mock"]
+def test_cached_negotiation_does_not_override_later_preferences(make_mock: MockFactory) -> None:
+    mock = make_mock().extensions["pipecat_mock"]
     first = mock.handle(PipelineRequest("GET", PATH, {}, AUTH))
     assert first.status == 200
     assert mock.handle(PipelineRequest("GET", PATH, {"__code": "404"}, AUTH)).status == 404

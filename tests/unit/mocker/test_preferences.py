@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, PreferenceError, create_app, load_spec
+from pipecat_cloud_mock import PreferenceError, load_spec
 from pipecat_cloud_mock.mocker.negotiate import Preferences, parse_preferences
 from werkzeug.test import TestResponse
 
 from tests.support.answers import AUTH, assert_error_response, assert_keeps_contract, session_url
-from tests.unit.mocker.test_realism import session_ids
+from tests.support.mocks import MockFactory
+from tests.support.realism_checks import session_ids
 
 SID = session_ids(1, seed=11)[0]
 URL = session_url("voice-bot", SID)
@@ -29,8 +30,8 @@ def get(client: FlaskClient, prefer: str | None = None, query: str = "") -> tupl
     return response.status_code, assert_keeps_contract(response, URL), response
 
 
-def test_mode_example_serves_the_spec_example() -> None:
-    client = create_app(Config(mode="example", access_log=False)).test_client()
+def test_mode_example_serves_the_spec_example(make_mock: MockFactory) -> None:
+    client = make_mock.client(mode="example")
     status, body, _ = get(client)
     assert (status, body) == (200, example(200))
     status, body, _ = get(client, "dynamic=true")

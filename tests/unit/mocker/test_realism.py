@@ -2,101 +2,27 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
-import random
 import re
-import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.mocker.session import _cached_agent_ids, agent_ids, session_values
 
 from tests.support.answers import AUTH, assert_keeps_contract, session_url
+from tests.support.mocks import MockFactory
+from tests.support.realism_checks import NAMED_STATUSES, check_session, session_ids, when
 
-RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
-NAMED_STATUSES = {"HTTP_COMPLETED", "HTTP_ERROR", "WS_CONNECTION_CLOSED"}
-MIB = 1024 * 1024
 MANY = 3000
-
-
-def session_ids(count: int, seed: int = 1) -> list[str]:
-    rng = random.Random(seed)
-    return [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(count)]
 
 
 @pytest.fixture(scope="module")
 def sessions() -> list[dict[str, Any]]:
     agents = ["voice-bot", "support", "ünïcødé", "a/b"]
     return [session_values(0, agents[i % len(agents)], sid) for i, sid in enumerate(session_ids(MANY))]
-
-
-def when(text: str) -> datetime:
-    assert RFC3339_UTC.fullmatch(text), text
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def check_session(body: dict[str, Any], session_id: str) -> None:
-    """Every realism rule of one SessionResponse."""
-    assert body["sessionId"] == session_id
-    for key in ("serviceId", "organizationId", "deploymentId"):
-        assert uuid.UUID(body[key]).version == 4
-    created, updated = when(body["createdAt"]), when(body["updatedAt"])
-    assert created <= updated
-    active = body["endedAt"] is None
-    assert active == (body["completionStatus"] is None)
-    if not active:
-        ended = when(body["endedAt"])
-        assert created <= ended
-        assert updated == ended
-        status = body["completionStatus"]
-        assert status in NAMED_STATUSES or re.fullmatch(r"[1-5]\d\d", status), status
-    # botStartSeconds and coldStart: both known or both unknown; cold starts take longer than any warm one.
-    assert (body["botStartSeconds"] is None) == (body["coldStart"] is None)
-    if body["coldStart"] is True:
-        assert body["botStartSeconds"] >= 5
-    elif body["coldStart"] is False:
-        assert 0 <= body["botStartSeconds"] <= 3
-    check_metrics(body, session_id, created, when(body["endedAt"]) if not active else updated)
-    for meeting in body["meetingIds"]:
-        uuid.UUID(meeting["meetingId"])
-        uuid.UUID(meeting["participantId"])
-
-
-def check_metrics(body: dict[str, Any], session_id: str, created: datetime, end: datetime) -> None:
-    metrics = body["resourceMetrics"]
-    if metrics is None:
-        return
-    uuid.UUID(metrics["id"])
-    assert metrics["sessionId"] == session_id
-    series = metrics["timeseries"]
-    assert series
-    assert metrics["sampleCount"] == len(series)
-    times = [s["t"] for s in series]
-    assert len({b - a for a, b in itertools.pairwise(times)}) <= 1, "samples at a fixed interval"
-    assert times == sorted(times)
-    assert created.timestamp() <= times[0]
-    assert times[-1] <= end.timestamp()
-    assert when(metrics["eventTs"]).timestamp() == times[-1]
-    assert created <= when(metrics["createdAt"])
-    for unit, key in (("cpuMillicores", "c"), ("memoryBytes", "m")):
-        values = sorted(s[key] for s in series)
-        percentiles = [metrics[f"{unit}P{q}"] for q in (50, 90, 95, 99)]
-        assert percentiles == sorted(percentiles), f"{unit} percentiles out of order: {percentiles}"
-        assert values[0] <= percentiles[0]
-        assert percentiles[-1] <= values[-1]
-        # Computed from the series (nearest rank), not invented beside it.
-        assert percentiles == [values[max(0, math.ceil(q / 100 * len(values)) - 1)] for q in (50, 90, 95, 99)]
-    # A voice agent: hundreds of millicores, hundreds of megabytes.
-    assert all(5 <= s["c"] <= 2_000 for s in series)
-    assert 50 <= metrics["cpuMillicoresP50"] <= 1_000
-    assert all(64 * MIB <= s["m"] <= 2_048 * MIB for s in series)
 
 
 def test_every_generated_session_keeps_the_realism_rules(sessions: list[dict[str, Any]]) -> None:
@@ -161,7 +87,7 @@ def test_the_spec_example_is_not_copied_into_generated_data(client: FlaskClient)
     assert when(body["createdAt"]).year >= 2026
 
 
-def test_a_field_a_future_spec_adds_is_generated_without_code_changes(tmp_path: Path) -> None:
+def test_a_field_a_future_spec_adds_is_generated_without_code_changes(make_mock: MockFactory, tmp_path: Path) -> None:
     from pipecat_cloud_mock import bundled_spec_path
 
     text = bundled_spec_path().read_text()
@@ -174,7 +100,7 @@ def test_a_field_a_future_spec_adds_is_generated_without_code_changes(tmp_path: 
     )
     spec = tmp_path / "future.yaml"
     spec.write_text(text)
-    client = create_app(Config(spec=spec, access_log=False)).test_client()
+    client = make_mock.client(spec=spec)
     sid = session_ids(1)[0]
     body = json.loads(client.get(session_url("a", sid), headers=AUTH).data)
     assert body["region"] in ("us-west", "eu-central")

@@ -1,158 +1,22 @@
 """The general realism rules hold for any schema: Hypothesis builds specs, the mock serves them, rules are checked.
 
-`rule_violations` is the checker every real-spec test uses too. It is written from the rules as the docs state
-them (docs/realism.md), not from the generator's code: its own patterns, its own pairs, loose bounds.
+The checker, `rule_violations`, lives in tests/support/realism_checks.py: every real-spec test uses it too.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
-from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
-URL = re.compile(r"(https?|wss?)://[^\s/]+(/\S*)?")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}")
-JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w.-]+")
-KINDS = {"uuid": UUID, "date-time": RFC3339, "uri": URL, "email": EMAIL, "token": JWT}
-EARLIER_LATER = [
-    ("createdAt", "updatedAt"),
-    ("createdAt", "deletedAt"),
-    ("createdAt", "endedAt"),
-    ("createdAt", "startedAt"),
-    ("createdAt", "completedAt"),
-    ("startedAt", "completedAt"),
-    ("startedAt", "endedAt"),
-]
-EARLIER_LATER += [(_a.replace("At", "_at").lower(), _b.replace("At", "_at").lower()) for _a, _b in EARLIER_LATER]
-
-
-def _kind(example: Any) -> str | None:
-    return next((k for k, p in KINDS.items() if isinstance(example, str) and p.fullmatch(example)), None)
-
-
-def _when(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def rule_violations(
-    schema: Mapping[str, Any] | None, value: Any, params: Mapping[str, str] | None = None, where: str = "body"
-) -> list[str]:
-    """Every general rule `value` breaks, each as 'where: what'."""
-    found: list[str] = []
-    _check(schema or {}, value, dict(params or {}), where, found)
-    return found
-
-
-def _merged(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    if "allOf" in schema:
-        out: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
-        for part in schema["allOf"]:
-            part = _merged(part)
-            out["properties"] = {**out.get("properties", {}), **(part.get("properties") or {})}
-            out["required"] = [*out.get("required", []), *(part.get("required") or [])]
-            out.update({k: v for k, v in part.items() if k not in ("properties", "required")})
-        return out
-    for combinator in ("oneOf", "anyOf"):
-        if schema.get(combinator):
-            return _merged(schema[combinator][0])
-    return schema
-
-
-def _check(schema: Mapping[str, Any], value: Any, params: dict[str, str], where: str, found: list[str]) -> None:
-    schema = _merged(schema)
-    if value is None:
-        if not (schema.get("nullable") or "null" in (schema.get("type") or []) or None in schema.get("enum", [])):
-            found.append(f"{where}: null, but the schema is not nullable")
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        found.append(f"{where}: {value!r} is not in the enum")
-    listed = re.search(r"one of:? ((?:`[^`]+`(?:, | or | and )?)+)", str(schema.get("description") or ""))
-    if listed and isinstance(value, str) and value not in re.findall(r"`([^`]+)`", listed.group(1)):
-        found.append(f"{where}: {value!r} is not one of the values its description lists")
-    example = schema.get("example")
-    kind = _kind(example) if isinstance(value, str) and "format" not in schema else None
-    if kind and not KINDS[kind].fullmatch(value):
-        found.append(f"{where}: {value!r} is not a {kind} like its example {example!r}")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        _check_number(schema, value, where, found)
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check(schema.get("items") or {}, item, params, f"{where}[{i}]", found)
-    if isinstance(value, dict):
-        _check_object(schema, value, params, where, found)
-
-
-def _check_number(schema: Mapping[str, Any], value: float, where: str, found: list[str]) -> None:
-    if "minimum" in schema and value < schema["minimum"]:
-        found.append(f"{where}: {value} is below the minimum {schema['minimum']}")
-    if "maximum" in schema and value > schema["maximum"]:
-        found.append(f"{where}: {value} is above the maximum {schema['maximum']}")
-    example = schema.get("example")
-    if isinstance(example, int | float) and example > 0 and value > 10 * example + 10:
-        found.append(f"{where}: {value} is far above the size of its example {example}")
-
-
-def _check_object(
-    schema: Mapping[str, Any], value: dict[str, Any], params: dict[str, str], where: str, found: list[str]
-) -> None:
-    props = schema.get("properties") or {}
-    for name in schema.get("required") or ():
-        if name not in value:
-            found.append(f"{where}: required field {name} is absent")
-    for name, sub in props.items():
-        if name in value:
-            _check(sub, value[name], params, f"{where}.{name}", found)
-    for earlier, later in EARLIER_LATER:
-        a, b = value.get(earlier), value.get(later)
-        times = isinstance(a, str) and isinstance(b, str) and RFC3339.fullmatch(a) and RFC3339.fullmatch(b)
-        if times and _when(a) > _when(b):
-            found.append(f"{where}: {earlier} {a} is after {later} {b}")
-    for name, low in value.items():
-        match = re.fullmatch(r"min([A-Z_]\w*)", name)
-        high = value.get("max" + match.group(1)) if match else None
-        if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
-            found.append(f"{where}: {name} {low} is above max{match.group(1) if match else ''} {high}")
-    lists = {k: v for k, v in value.items() if isinstance(v, list)}
-    for name, count in value.items():
-        if not isinstance(count, int) or isinstance(count, bool):
-            continue
-        counted = _counted(name, lists)
-        if counted is None:
-            continue
-        length = len(lists[counted])
-        if "total" in name.lower() and count < length:
-            found.append(f"{where}: {name} {count} is below the {length} items of {counted}")
-        elif "total" not in name.lower() and count != length:
-            found.append(f"{where}: {name} {count} is not the {length} items of {counted}")
-    for param, given_value in params.items():
-        for name in (param, re.sub(r"(?<!^)([A-Z])", r"_\1", param).lower()):
-            sub = props.get(name) or {}
-            if name in value and sub.get("type") == "string" and "format" not in sub and value[name] != given_value:
-                found.append(f"{where}: {name} {value[name]!r} does not echo the parameter {param}={given_value!r}")
-
-
-def _counted(name: str, lists: Mapping[str, list[Any]]) -> str | None:
-    if name in ("total", "total_count", "totalCount", "count") and len(lists) == 1:
-        return next(iter(lists))
-    match = re.fullmatch(r"(\w+?)(Count|_count)", name)
-    if match:
-        stem = match.group(1).lower()
-        return next((k for k in lists if k.lower() in (stem, stem + "s")), None)
-    return None
-
+from tests.support.mocks import MockFactory
+from tests.support.realism_checks import rule_violations
 
 # ---- generated specs ------------------------------------------------------------------------------------
 
@@ -248,18 +112,19 @@ def test_every_generated_body_keeps_the_rules_and_validates_through_openapi_core
 ) -> None:
     document, name, schema = spec
     built = _spec_of(document)
-    mock = MockPipeline(Config(access_log=False, seed=seed), built)
-    validator = ResponseValidator(built)
-    operation = built.operations[0]
-    path = "/api" + operation.path.replace(f"{{{name}Name}}", f"my-{name}")
-    response = mock.handle(PipelineRequest("GET", path))
-    assert response.status == 200, response.body
-    assert validator.violations("GET", path, 200, "application/json", response.body) == []
-    body = __import__("json").loads(response.body)
-    params = {f"{name}Name": f"my-{name}"} if "{" in operation.path else {}
-    assert rule_violations(schema, body, params) == []
-    if params:  # echo: the path names the resource, so the body names it too
-        assert body[f"{name}Name"] == f"my-{name}"
+    with MockFactory() as make_mock:
+        mock = make_mock.pipeline(seed=seed, spec=built)
+        validator = ResponseValidator(built)
+        operation = built.operations[0]
+        path = "/api" + operation.path.replace(f"{{{name}Name}}", f"my-{name}")
+        response = mock.handle(PipelineRequest("GET", path))
+        assert response.status == 200, response.body
+        assert validator.violations("GET", path, 200, "application/json", response.body) == []
+        body = __import__("json").loads(response.body)
+        params = {f"{name}Name": f"my-{name}"} if "{" in operation.path else {}
+        assert rule_violations(schema, body, params) == []
+        if params:  # echo: the path names the resource, so the body names it too
+            assert body[f"{name}Name"] == f"my-{name}"
 
 
 @given(schema=resource_schemas(), seed=st.integers(0, 2**31))
@@ -334,13 +199,13 @@ def test_the_document_can_turn_rules_off_everywhere() -> None:
     assert any(set(v) != set(TIMES["properties"]) for v in on)  # with the rule on, some are absent
 
 
-def test_echo_can_be_turned_off() -> None:
+def test_echo_can_be_turned_off(make_mock: MockFactory) -> None:
     document, _, _ = _echo_document()
     for setting, echoed in ((None, True), (False, False)):
         if setting is not None:
             document["x-mock-realism"] = {"echo": setting}
         built = _spec_of(document)
-        response = MockPipeline(Config(access_log=False), built).handle(PipelineRequest("GET", "/api/things/my-thing"))
+        response = make_mock.pipeline(spec=built).handle(PipelineRequest("GET", "/api/things/my-thing"))
         assert (__import__("json").loads(response.body)["thingName"] == "my-thing") is echoed
 
 
@@ -357,13 +222,13 @@ def _echo_document() -> tuple[dict[str, Any], str, dict[str, Any]]:
     return document, "thing", schema
 
 
-def test_the_same_request_gives_the_same_bytes_in_another_mock() -> None:
+def test_the_same_request_gives_the_same_bytes_in_another_mock(make_mock: MockFactory) -> None:
     document, _, _ = _echo_document()
     document["paths"]["/things/{thingName}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
         "type": "object",
         "properties": dict(FIELD_TEMPLATES),
     }
-    first, second = (MockPipeline(Config(access_log=False), _spec_of(document)) for _ in range(2))
+    first, second = (make_mock.pipeline(spec=_spec_of(document)) for _ in range(2))
     for seed in range(5):
         request = PipelineRequest("GET", "/api/things/x", {"__seed": str(seed)})
         assert first.handle(request).body == second.handle(request).body

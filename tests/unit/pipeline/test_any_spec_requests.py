@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipecat_cloud_mock import Config
 from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.loader import load_spec
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
+from tests.support.mocks import MockFactory
+from tests.support.specs import SPECS
 
-SPECS = REPO / "tests" / "specs"
 AUTH = {"authorization": "Bearer k", "content-type": "application/json"}
 CREATE = {
     "serviceName": "voice-starter",
@@ -26,9 +25,9 @@ CREATE = {
 
 
 @pytest.fixture(scope="module")
-def official() -> tuple[MockPipeline, ResponseValidator]:
+def official(make_module_mock: MockFactory) -> tuple[MockPipeline, ResponseValidator]:
     spec = load_spec(SPECS / "pipecat-cloud-official.json")
-    return MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
+    return make_module_mock.pipeline(spec=spec), ResponseValidator(spec)
 
 
 def _post(
@@ -100,7 +99,7 @@ def test_an_explicit_prefer_code_still_answers_that_status(official: tuple[MockP
     assert response.status == 200
 
 
-def test_a_documented_422_is_used_when_there_is_no_400(tmp_path: Path) -> None:
+def test_a_documented_422_is_used_when_there_is_no_400(make_mock: MockFactory, tmp_path: Path) -> None:
     spec_file = tmp_path / "spec.yaml"
     spec_file.write_text(
         """
@@ -124,23 +123,23 @@ paths:
               schema: {type: object, properties: {detail: {type: string}}, required: [detail]}
 """
     )
-    mock = MockPipeline(Config(access_log=False), load_spec(spec_file))
+    mock = make_mock.pipeline(spec=load_spec(spec_file))
     response = mock.handle(PipelineRequest("POST", "/things", {}, AUTH, b'{"size": 0}'))
     assert response.status == 422
     assert "body.size" in json.loads(response.body)["detail"]
     assert mock.handle(PipelineRequest("POST", "/things", {}, AUTH, b'{"size": 2}')).status == 201
 
 
-def test_the_bundled_session_reads_have_nothing_to_check() -> None:
+def test_the_bundled_session_reads_have_nothing_to_check(make_mock: MockFactory) -> None:
     """Kept off the hot path: session details and stops have no query, header or body to check, so they are
     not in the checked set; the bundled operations with a body or a bounded query parameter are."""
-    checked = MockPipeline(Config(access_log=False)).request_check.checked
+    checked = make_mock.pipeline().request_check.checked
     session_paths = {"getSession", "getOrganizationServiceSession", "stopSession", "stopOrganizationServiceSession"}
     assert session_paths.isdisjoint(checked)
     assert "startService" in checked  # a required JSON body
     assert "getSessions" in checked  # limit 1..100, offset >= 0, status and startType enums
     spec = load_spec(SPECS / "pipecat-cloud-official.json")
-    checked = MockPipeline(Config(access_log=False), spec).request_check.checked
+    checked = make_mock.pipeline(spec=spec).request_check.checked
     assert "createService" in checked
     assert "listBuilds" in checked
     assert "getSession" not in checked

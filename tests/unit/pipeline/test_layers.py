@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from pipecat_cloud_mock import Config, PipelineRequest, create_app
+from pipecat_cloud_mock import PipelineRequest
 
 from tests.support.answers import AUTH, SESSION_ID, assert_error_response, session_url
+from tests.support.mocks import MockFactory
 
 
-def test_the_pipeline_answers_without_any_http_layer() -> None:
-    mock = create_app(Config(access_log=False)).extensions["pipecat_mock"]
+def test_the_pipeline_answers_without_any_http_layer(make_mock: MockFactory) -> None:
+    mock = make_mock().extensions["pipecat_mock"]
     response = mock.handle(
         PipelineRequest("GET", session_url("a", SESSION_ID), headers={"authorization": AUTH["Authorization"]})
     )
@@ -20,8 +21,10 @@ def test_the_pipeline_answers_without_any_http_layer() -> None:
     assert json.loads(response.body)["sessionId"] == SESSION_ID
 
 
-def test_an_unexpected_error_in_the_mock_is_still_a_json_error_response(monkeypatch: pytest.MonkeyPatch) -> None:
-    app = create_app(Config(access_log=False))
+def test_an_unexpected_error_in_the_mock_is_still_a_json_error_response(
+    make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_mock()
     mock = app.extensions["pipecat_mock"]
 
     def broken(request: PipelineRequest) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.mocker.session import parse_iso_ms
 
+from tests.support.mocks import MockFactory
 from tests.support.servers import CLI
 
 AUTH = {"Authorization": "Bearer t"}
@@ -38,8 +38,8 @@ def assert_lifetime_consistent(body: dict[str, object]) -> None:
         assert metrics["sampleCount"] == len(times)
 
 
-def test_the_readmes_example_gets_a_creation_before_its_end() -> None:
-    client = create_app(Config(access_log=False, seed=0)).test_client()
+def test_the_readmes_example_gets_a_creation_before_its_end(make_mock: MockFactory) -> None:
+    client = make_mock.client(seed=0)
     put = client.put(f"/__admin/sessions/support-bot/{SESSION}", json={"endedAt": "2025-10-22T08:39:26.000Z"})
     assert put.status_code == 201
     body = client.get(f"/v1/agents/support-bot/sessions/{SESSION}", headers=AUTH).json
@@ -73,16 +73,17 @@ def test_any_given_times_are_kept_and_the_rest_fits_around_them(
         fields["endedAt"] = iso_ms(created + length)
     if which == "running":
         fields["endedAt"] = None
-    client = create_app(Config(access_log=False, seed=seed)).test_client()
-    assert client.put(f"/__admin/sessions/a/{SESSION}", json=fields).status_code == 201
-    body = client.get(f"/v1/agents/a/sessions/{SESSION}", headers=AUTH).json
-    for name, value in fields.items():
-        assert body[name] == value
-    assert_lifetime_consistent(body)
+    with MockFactory() as make_mock:
+        client = make_mock.client(seed=seed)
+        assert client.put(f"/__admin/sessions/a/{SESSION}", json=fields).status_code == 201
+        body = client.get(f"/v1/agents/a/sessions/{SESSION}", headers=AUTH).json
+        for name, value in fields.items():
+            assert body[name] == value
+        assert_lifetime_consistent(body)
 
 
-def test_contradicting_times_are_refused_by_the_admin_api_naming_both() -> None:
-    client = create_app(Config(access_log=False)).test_client()
+def test_contradicting_times_are_refused_by_the_admin_api_naming_both(make_mock: MockFactory) -> None:
+    client = make_mock.client()
     bad = {"createdAt": "2025-10-22T08:39:26.000Z", "endedAt": "2025-10-22T08:00:00.000Z"}
     refused = client.put(f"/__admin/sessions/a/{SESSION}", json=bad)
     assert refused.status_code == 400
@@ -104,8 +105,8 @@ def test_contradicting_times_are_refused_by_check_fixtures(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("ended", ["2025-10-22T08:39:26.000Z", None])
-def test_a_given_kind_is_kept(ended: str | None) -> None:
-    client = create_app(Config(access_log=False, seed=4)).test_client()
+def test_a_given_kind_is_kept(make_mock: MockFactory, ended: str | None) -> None:
+    client = make_mock.client(seed=4)
     client.put(f"/__admin/sessions/a/{SESSION}", json={"createdAt": "2025-10-22T08:00:00.000Z", "endedAt": ended})
     body = client.get(f"/v1/agents/a/sessions/{SESSION}", headers=AUTH).json
     assert (body["completionStatus"] is None) == (ended is None)

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.spec.loader import load_spec
+
+from tests.support.mocks import MockFactory
 
 AUTH = {"Authorization": "Bearer t"}
 _LIST_ITEM_FIELDS = tuple(load_spec().schema("SessionListItem")["properties"])
-_APPS: dict[int, Any] = {}
+ClientFor = Callable[[int], Any]
 
 
-def client_for(seed: int) -> Any:
-    if seed not in _APPS:  # one app per seed: building one loads the spec
-        _APPS[seed] = create_app(Config(access_log=False, seed=seed)).test_client()
-    return _APPS[seed]
+@pytest.fixture(scope="module")
+def client_for(make_module_mock: MockFactory) -> ClientFor:
+    """One app per seed for the whole module: building one loads the spec."""
+    clients: dict[int, Any] = {}
+
+    def client(seed: int) -> Any:
+        if seed not in clients:
+            clients[seed] = make_module_mock.client(seed=seed)
+        return clients[seed]
+
+    return client
 
 
 agents = st.text(st.characters(categories=("Ll", "Nd"), max_codepoint=0x7F) | st.just("-"), min_size=1, max_size=12)
@@ -34,7 +44,7 @@ filters = st.fixed_dictionaries(
 
 @given(seed=st.integers(0, 3), agent=agents, query=filters, limit=st.integers(1, 15), offset=st.integers(0, 45))
 def test_each_listed_session_is_its_details_and_total_counts_the_filtered(
-    seed: int, agent: str, query: dict[str, Any], limit: int, offset: int
+    client_for: ClientFor, seed: int, agent: str, query: dict[str, Any], limit: int, offset: int
 ) -> None:
     client = client_for(seed)
     page = client.get(
@@ -60,7 +70,7 @@ def test_each_listed_session_is_its_details_and_total_counts_the_filtered(
 
 
 @given(seed=st.integers(0, 3), agent=agents)
-def test_the_filters_partition_the_history(seed: int, agent: str) -> None:
+def test_the_filters_partition_the_history(client_for: ClientFor, seed: int, agent: str) -> None:
     client = client_for(seed)
 
     def total(**query: Any) -> int:
@@ -83,26 +93,31 @@ def test_the_filters_partition_the_history(seed: int, agent: str) -> None:
 def test_started_and_stopped_sessions_agree_between_list_and_details(
     seed: int, agent: str, starts: int, stops: int, query: dict[str, Any], offset: int
 ) -> None:
-    client = create_app(Config(access_log=False, seed=seed)).test_client()
-    client.put("/__admin/clock", json={"freeze": 1_790_000_000})
-    started = [client.post(f"/v1/public/{agent}/start", json={}, headers=AUTH).json["sessionId"] for _ in range(starts)]
-    client.put("/__admin/clock", json={"advance": 20})  # under the shortest drawn lifetime (30 s)
-    for session_id in started[:stops]:
-        assert client.delete(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).status_code == 200
-    everything = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "limit": 100}, headers=AUTH).json
-    page = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "offset": offset}, headers=AUTH).json
-    assert page["sessions"] == everything["sessions"][offset : offset + 10]
-    listed = {s["sessionId"]: s for s in everything["sessions"]}
-    for session_id in started:
-        body = client.get(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).json
-        stopped = session_id in started[:stops]
-        assert (body["endedAt"] is not None) == stopped
-        if session_id in listed:
-            assert {k: body[k] for k in _LIST_ITEM_FIELDS} == listed[session_id]
-        elif query.get("status") in (None, "all") and not query.get("startTimeMin") and not query.get("startTimeMax"):
-            assert query.get("startType") not in (None, "all")  # only a start-type filter can leave it out
-    active = client.get(f"/v1/agents/{agent}", headers=AUTH).json["activeSessionCount"]
-    all_active = client.get(
-        f"/v1/agents/{agent}/sessions", query_string={"status": "active", "limit": 100}, headers=AUTH
-    )
-    assert active == all_active.json["total_count"]
+    with MockFactory() as make_mock:
+        client = make_mock.client(seed=seed)
+        client.put("/__admin/clock", json={"freeze": 1_790_000_000})
+        started = [
+            client.post(f"/v1/public/{agent}/start", json={}, headers=AUTH).json["sessionId"] for _ in range(starts)
+        ]
+        client.put("/__admin/clock", json={"advance": 20})  # under the shortest drawn lifetime (30 s)
+        for session_id in started[:stops]:
+            assert client.delete(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).status_code == 200
+        everything = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "limit": 100}, headers=AUTH).json
+        page = client.get(f"/v1/agents/{agent}/sessions", query_string={**query, "offset": offset}, headers=AUTH).json
+        assert page["sessions"] == everything["sessions"][offset : offset + 10]
+        listed = {s["sessionId"]: s for s in everything["sessions"]}
+        for session_id in started:
+            body = client.get(f"/v1/agents/{agent}/sessions/{session_id}", headers=AUTH).json
+            stopped = session_id in started[:stops]
+            assert (body["endedAt"] is not None) == stopped
+            if session_id in listed:
+                assert {k: body[k] for k in _LIST_ITEM_FIELDS} == listed[session_id]
+            elif (
+                query.get("status") in (None, "all") and not query.get("startTimeMin") and not query.get("startTimeMax")
+            ):
+                assert query.get("startType") not in (None, "all")  # only a start-type filter can leave it out
+        active = client.get(f"/v1/agents/{agent}", headers=AUTH).json["activeSessionCount"]
+        all_active = client.get(
+            f"/v1/agents/{agent}/sessions", query_string={"status": "active", "limit": 100}, headers=AUTH
+        )
+        assert active == all_active.json["total_count"]

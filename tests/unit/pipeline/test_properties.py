@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pipecat_cloud_mock.mocker.session import session_values
 
 from tests.support.answers import AUTH, assert_keeps_contract, routes, session_url
-from tests.unit.mocker.test_realism import check_session
+from tests.support.realism_checks import check_session
 
 # Any text a client can put in a path segment (lone surrogates cannot be UTF-8 encoded, so no client can send them).
 agent_names = st.one_of(

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app, load_spec
+from pipecat_cloud_mock import load_spec
 from pipecat_cloud_mock.mocker.session import session_values
 from pipecat_cloud_mock.pipeline.routing import MethodNotAllowed, RouteMatch, RouteNotFound, Router
 
 from tests.support.answers import AUTH, SESSION_ID, assert_error_response, assert_keeps_contract, session_url
-from tests.unit.spec.test_spec_loading import VALID_MINIMAL
+from tests.support.mocks import MockFactory
+from tests.support.specs import VALID_MINIMAL
 
 GOOD = session_url("my-agent", SESSION_ID)
 
@@ -103,10 +104,10 @@ def test_router_matches_raw_paths_and_reports_allowed_methods() -> None:
     assert router.match("GET", "/v1/agents/a/b/sessions/x") == RouteNotFound("/v1/agents/a/b/sessions/x")
 
 
-def test_routes_follow_whatever_spec_is_served(tmp_path: Path) -> None:
+def test_routes_follow_whatever_spec_is_served(make_mock: MockFactory, tmp_path: Path) -> None:
     spec = tmp_path / "things.yaml"
     spec.write_text(VALID_MINIMAL.replace("security:", "x-security:"))
-    client = create_app(Config(spec=spec, access_log=False)).test_client()
+    client = make_mock.client(spec=spec)
     ok = client.get("/api/things/42")
     assert ok.status_code == 200
     assert isinstance(ok.json, dict)

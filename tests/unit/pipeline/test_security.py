@@ -6,11 +6,11 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.cli.main import build_parser, config_from_args
 from pipecat_cloud_mock.secret import Secret
 
 from tests.support.answers import SESSION_ID, assert_error_response, session_url
+from tests.support.mocks import MockFactory
 
 URL = session_url("my-agent", SESSION_ID)
 
@@ -54,8 +54,8 @@ def test_security_is_checked_before_the_session_id_and_preferences(client: Flask
     assert client.get(URL, headers={"Prefer": "code=nonsense"}).status_code == 401
 
 
-def test_api_keys_limit_the_accepted_tokens() -> None:
-    client = create_app(Config(api_keys=(Secret("key-one"), Secret("key-two")), access_log=False)).test_client()
+def test_api_keys_limit_the_accepted_tokens(make_mock: MockFactory) -> None:
+    client = make_mock.client(api_keys=(Secret("key-one"), Secret("key-two")))
     assert client.get(URL, headers={"Authorization": "Bearer key-one"}).status_code == 200
     assert client.get(URL, headers={"Authorization": "Bearer key-two"}).status_code == 200
     rejected = client.get(URL, headers={"Authorization": "Bearer key-three"})
@@ -66,7 +66,9 @@ def test_api_keys_limit_the_accepted_tokens() -> None:
     assert client.get(URL, headers={"Authorization": "Bearer key-on"}).status_code == 401
 
 
-def test_api_key_flag_is_repeatable_and_the_env_var_takes_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_key_flag_is_repeatable_and_the_env_var_takes_a_list(
+    make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PIPECAT_MOCK_API_KEYS", raising=False)
     args = build_parser().parse_args(["serve", "--api-key", "k1", "--api-key", "k2"])
     assert [k.reveal() for k in config_from_args(args).api_keys] == ["k1", "k2"]
@@ -74,11 +76,11 @@ def test_api_key_flag_is_repeatable_and_the_env_var_takes_a_list(monkeypatch: py
     from_env = config_from_args(build_parser().parse_args(["serve"]))
     assert [k.reveal() for k in from_env.api_keys] == ["e1", "e2", "e3"]
     assert "e1" not in repr(from_env)
-    client = create_app(from_env.with_changes(access_log=False)).test_client()
+    client = make_mock.client(from_env, access_log=False)
     assert client.get(URL, headers={"Authorization": "Bearer e2"}).status_code == 200
     assert client.get(URL, headers={"Authorization": "Bearer k1"}).status_code == 401
 
 
-def test_admin_health_needs_no_credentials_even_with_api_keys() -> None:
-    client = create_app(Config(api_keys=(Secret("k"),), access_log=False)).test_client()
+def test_admin_health_needs_no_credentials_even_with_api_keys(make_mock: MockFactory) -> None:
+    client = make_mock.client(api_keys=(Secret("k"),))
     assert client.get("/__admin/health").status_code == 200

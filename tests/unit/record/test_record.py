@@ -16,12 +16,13 @@ import requests
 import yaml
 from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
-from pipecat_cloud_mock import Config, ConfigError, MockPipeline, PipelineRequest, create_app
+from pipecat_cloud_mock import ConfigError, PipelineRequest
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.record.proxy import RECORDING_FILE, RecordConfig, Recorder, safe_url, wsgi_app
 from pipecat_cloud_mock.secret import Secret
 
 from tests.support.answers import SESSION_ID
+from tests.support.mocks import MockFactory
 from tests.support.servers import run_cli, serve_in_thread
 
 KEY = "pk_live_SECRET-5f2c9a"  # the "real" key: must never appear in output or files
@@ -33,10 +34,10 @@ SLOW = "44444444-2222-4333-8444-555555555555"
 CLEAN = "55555555-2222-4333-8444-555555555555"  # an answer with exactly the documented fields
 
 
-def fake_upstream(seen: list[dict[str, str]]) -> Flask:
+def fake_upstream(make_mock: MockFactory, seen: list[dict[str, str]]) -> Flask:
     """The real API as far as these tests care: bearer auth, 404s, and a field the spec lacks (endState)."""
     app = Flask("fake-upstream")
-    mock = MockPipeline(Config(access_log=False, seed=5))
+    mock = make_mock.pipeline(seed=5)
 
     @app.get("/v1/agents/<agent>/sessions/<session_id>")
     def session(agent: str, session_id: str) -> ResponseReturnValue:
@@ -61,9 +62,9 @@ def fake_upstream(seen: list[dict[str, str]]) -> Flask:
 
 
 @pytest.fixture
-def upstream() -> Iterator[tuple[str, list[dict[str, str]]]]:
+def upstream(make_mock: MockFactory) -> Iterator[tuple[str, list[dict[str, str]]]]:
     seen: list[dict[str, str]] = []
-    with serve_in_thread(fake_upstream(seen)) as base:
+    with serve_in_thread(fake_upstream(make_mock, seen)) as base:
         yield base, seen
 
 
@@ -76,7 +77,9 @@ def _everything_written(out: Path) -> bytes:
     return b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
 
 
-def test_record_forwards_checks_and_writes_fixtures(upstream: tuple[str, list[dict[str, str]]], tmp_path: Path) -> None:
+def test_record_forwards_checks_and_writes_fixtures(
+    make_mock: MockFactory, upstream: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
     base, seen = upstream
     recorder, printed = _recorder(base + "/v1", tmp_path / "rec")
     client_auth = {"Authorization": "Bearer the-clients-own-token"}
@@ -86,11 +89,9 @@ def test_record_forwards_checks_and_writes_fixtures(upstream: tuple[str, list[di
             sid: requests.get(f"{proxy}/v1/agents/{AGENT}/sessions/{sid}", headers=client_auth, timeout=5)
             for sid in ids
         }
+    target = fake_upstream(make_mock, []).test_client()
     direct = {
-        sid: fake_upstream([])
-        .test_client()
-        .get(f"/v1/agents/{AGENT}/sessions/{sid}", headers={"Authorization": f"Bearer {KEY}"})
-        for sid in ids
+        sid: target.get(f"/v1/agents/{AGENT}/sessions/{sid}", headers={"Authorization": f"Bearer {KEY}"}) for sid in ids
     }
     # The client gets the target's answers, and the target got the recorder's key, not the client's token.
     assert {sid: (a.status_code, a.json()) for sid, a in answers.items()} == {
@@ -193,13 +194,15 @@ def test_record_command_end_to_end(upstream: tuple[str, list[dict[str, str]]], t
     assert KEY.encode() not in _everything_written(tmp_path)
 
 
-def test_record_then_replay_gives_the_same_bodies(upstream: tuple[str, list[dict[str, str]]], tmp_path: Path) -> None:
+def test_record_then_replay_gives_the_same_bodies(
+    make_mock: MockFactory, upstream: tuple[str, list[dict[str, str]]], tmp_path: Path
+) -> None:
     base, _ = upstream
     recorder, _printed = _recorder(base + "/v1", tmp_path)
     ids = (CLEAN, SESSION_ID, MISSING)
     with serve_in_thread(wsgi_app(recorder)) as proxy:
         recorded = {sid: requests.get(f"{proxy}/v1/agents/{AGENT}/sessions/{sid}", timeout=5) for sid in ids}
-    replay = create_app(Config(access_log=False, fixtures=tmp_path, seed=999)).test_client()
+    replay = make_mock.client(fixtures=tmp_path, seed=999)
     for sid, answer in recorded.items():
         for path in (f"/v1/agents/{AGENT}/sessions/{sid}", f"/v1/organizations/o/services/{AGENT}/sessions/{sid}"):
             replayed = replay.get(path, headers={"Authorization": "Bearer any"})

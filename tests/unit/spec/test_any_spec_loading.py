@@ -8,51 +8,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pipecat_cloud_mock import Config, SpecError, load_spec
+from pipecat_cloud_mock import SpecError, load_spec
 from pipecat_cloud_mock.cli.main import main
-from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 from pipecat_cloud_mock.spec.openapi import ResponseValidator
 
-from tests.support import REPO
-from tests.unit.mocker.test_realism_rules import rule_violations
-
-SPECS = REPO / "tests" / "specs"
-
-OPENAPI_31 = """\
-openapi: 3.1.0
-info: {title: devices, version: "1"}
-servers: [{url: "https://devices.example.invalid/api"}]
-paths:
-  /devices/{deviceId}:
-    get:
-      operationId: getDevice
-      parameters:
-        - {name: deviceId, in: path, required: true, schema: {type: string, format: uuid}}
-      responses:
-        "200":
-          description: one device
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Device"}
-components:
-  schemas:
-    Device:
-      type: object
-      required: [deviceId, kind, createdAt, battery]
-      properties:
-        deviceId: {type: string, format: uuid}
-        kind: {const: sensor}
-        label: {type: [string, "null"], examples: ["Kitchen sensor"]}
-        createdAt: {type: string, format: date-time}
-        updatedAt: {type: [string, "null"], format: date-time}
-        battery: {type: number, exclusiveMinimum: 0, maximum: 100, examples: [87.5]}
-        minTemp: {type: integer, examples: [-5]}
-        maxTemp: {type: integer, examples: [30]}
-        readings:
-          type: array
-          items: {type: object, properties: {value: {type: number}, at: {type: string, format: date-time}}}
-        readingsCount: {type: integer}
-"""
+from tests.support.mocks import MockFactory
+from tests.support.realism_checks import rule_violations
+from tests.support.specs import OPENAPI_31, SPECS
 
 
 def test_yaml_and_json_give_the_same_spec(tmp_path: Path) -> None:
@@ -63,11 +26,11 @@ def test_yaml_and_json_give_the_same_spec(tmp_path: Path) -> None:
     assert len(from_yaml.operations) == 4
 
 
-def test_an_openapi_31_document_is_served_valid_and_realistic(tmp_path: Path) -> None:
+def test_an_openapi_31_document_is_served_valid_and_realistic(make_mock: MockFactory, tmp_path: Path) -> None:
     spec_file = tmp_path / "devices.yaml"
     spec_file.write_text(OPENAPI_31)
     spec = load_spec(spec_file)
-    mock, validator = MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
+    mock, validator = make_mock.pipeline(spec=spec), ResponseValidator(spec)
     device_id = "7c489df3-7d1d-482f-b1ed-51300f630645"
     for seed in range(25):
         path = f"/api/devices/{device_id}"
@@ -117,6 +80,7 @@ UNSERVABLE = {
 }
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize("case", sorted(UNSERVABLE))
 def test_what_the_mock_cannot_serve_is_one_line_naming_the_operation_and_exit_2(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

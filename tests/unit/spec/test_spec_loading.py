@@ -8,29 +8,8 @@ import pytest
 from pipecat_cloud_mock import SpecError, bundled_spec_path, load_spec
 from pipecat_cloud_mock.cli.main import main
 
-VALID_MINIMAL = """\
-openapi: 3.0.0
-info: {title: x, version: "1"}
-servers: [{url: "https://example.invalid/api"}]
-paths:
-  /things/{thingId}:
-    get:
-      operationId: getThing
-      parameters:
-        - {name: thingId, in: path, required: true, schema: {type: integer}}
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Thing"}
-components:
-  schemas:
-    Thing:
-      type: object
-      properties:
-        name: {type: string}
-"""
+from tests.support.mocks import MockFactory
+from tests.support.specs import VALID_MINIMAL
 
 BROKEN = {
     "broken.yaml": ("openapi: 3.0.0\ninfo: [\n", "not valid YAML"),
@@ -74,6 +53,7 @@ def test_a_broken_spec_is_one_line_naming_the_file_and_the_problem(tmp_path: Pat
     assert len(message) < 500
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize("name", ["broken.yaml", "no-version.yaml", "bad-ref.yaml"])
 def test_serve_refuses_a_broken_spec_with_exit_status_2(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
@@ -88,6 +68,7 @@ def test_serve_refuses_a_broken_spec_with_exit_status_2(
     assert "Traceback" not in err
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 def test_serve_refuses_a_missing_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--spec", str(tmp_path / "gone.yaml")]) == 2
     [line] = capsys.readouterr().err.splitlines()
@@ -110,9 +91,9 @@ def test_a_minimal_valid_spec_loads(tmp_path: Path) -> None:
     ],
 )
 def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
-    tmp_path: Path, servers: str, named: str | None
+    make_mock: MockFactory, tmp_path: Path, servers: str, named: str | None
 ) -> None:
-    from pipecat_cloud_mock import Config, ConfigError, create_app
+    from pipecat_cloud_mock import ConfigError
 
     text = VALID_MINIMAL.replace('servers: [{url: "https://example.invalid/api"}]\n', servers)
     path_level = text.replace("  /things/{thingId}:\n", '  /things/{thingId}:\n    servers: [{url: "/__admin/x"}]\n')
@@ -120,8 +101,8 @@ def test_a_base_path_under_the_admin_api_is_refused_at_start_up(
         file = tmp_path / "spec.yaml"
         file.write_text(spec)
         if expected is None:
-            create_app(Config(access_log=False, spec=file)).extensions["pipecat_mock"].control.close()
+            make_mock(spec=file)
             continue
         with pytest.raises(ConfigError, match="is under /__admin/") as refused:
-            create_app(Config(access_log=False, spec=file))
+            make_mock(spec=file)
         assert expected in str(refused.value)

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.cli.main import main
 from pipecat_cloud_mock.state.coverage import SOURCES, ServedCounts
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 from tests.support.servers import serve_in_thread
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
@@ -23,16 +23,14 @@ AUTH = {"Authorization": "Bearer t"}
 URL = f"/v1/agents/a/sessions/{SESSION_ID}"
 
 
-def make_app(tmp_path: Path, kind: str, **config: Any) -> Flask:
+def make_app(make_mock: MockFactory, tmp_path: Path, kind: str, **config: Any) -> Flask:
     state_db = tmp_path / "state.sqlite3" if kind == "state-db" else None
-    return create_app(Config(access_log=False, state_db=state_db, **config))
+    return make_mock(state_db=state_db, **config)
 
 
 @pytest.fixture(params=["ring", "state-db"])
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(tmp_path, request.param)
-    yield app
-    app.extensions["pipecat_mock"].control.close()
+def app(make_mock: MockFactory, request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
+    return make_app(make_mock, tmp_path, request.param)
 
 
 @pytest.fixture
@@ -113,23 +111,21 @@ def test_the_journal_records_each_answer_operation_and_source(client: FlaskClien
     assert (oldest["operation"], oldest["source"]) == ("getSession", "example")
 
 
-def test_an_error_rate_counts_as_a_fault(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "ring", error_rate=1.0)
+def test_an_error_rate_counts_as_a_fault(make_mock: MockFactory, tmp_path: Path) -> None:
+    app = make_app(make_mock, tmp_path, "ring", error_rate=1.0)
     with app.test_client() as client:
         client.get(URL, headers=AUTH)
         assert statuses(coverage(client))["500"]["sources"] == {"fault": 1}
-    app.extensions["pipecat_mock"].control.close()
 
 
 @pytest.mark.parametrize("kind", ["ring", "state-db"])
-def test_coverage_outlives_the_journal_bound(tmp_path: Path, kind: str) -> None:
-    app = make_app(tmp_path, kind, journal_size=2)
+def test_coverage_outlives_the_journal_bound(make_mock: MockFactory, tmp_path: Path, kind: str) -> None:
+    app = make_app(make_mock, tmp_path, kind, journal_size=2)
     with app.test_client() as client:
         for _ in range(7):
             client.get(URL, headers=AUTH)
         assert len(client.get("/__admin/requests").json["requests"]) == 2  # type: ignore[index]
         assert statuses(coverage(client))["200"]["served"] == 7
-    app.extensions["pipecat_mock"].control.close()
 
 
 def test_served_counts_are_shared_with_forked_processes_and_skip_what_they_do_not_know() -> None:
@@ -157,16 +153,15 @@ def test_served_counts_are_shared_with_forked_processes_and_skip_what_they_do_no
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+def served(make_mock: MockFactory, tmp_path: Path) -> Iterator[str]:
     """A live mock that served a 200, a 401 and an undocumented 422 (a Prefer it cannot honour) of getSession."""
-    app = make_app(tmp_path, "ring")
+    app = make_app(make_mock, tmp_path, "ring")
     with serve_in_thread(app) as url:
         with app.test_client() as client:  # the same MockPipeline: the same counts
             client.get(URL, headers=AUTH)
             client.get(URL)
             client.get(URL, headers={**AUTH, "Prefer": "code=999"})
         yield url
-    app.extensions["pipecat_mock"].control.close()
 
 
 def test_the_table_lists_each_status_and_the_share_served(served: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -230,15 +225,16 @@ def test_a_wrong_url_gets_a_clear_error(served: str, capsys: pytest.CaptureFixtu
     assert "Valid values: the mock's http(s) URL" in capsys.readouterr().err
 
 
-def test_the_admin_token_is_sent_and_never_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    app = make_app(tmp_path, "ring", admin_token="adm-secret")
+def test_the_admin_token_is_sent_and_never_printed(
+    make_mock: MockFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(make_mock, tmp_path, "ring", admin_token="adm-secret")
     with serve_in_thread(app) as url:
         assert main(["coverage", "--url", url]) == 2
         assert "--admin-token" in capsys.readouterr().err
         assert main(["coverage", "--url", url, "--admin-token", "adm-secret"]) == 0
         out, err = capsys.readouterr()
         assert "adm-secret" not in out + err
-    app.extensions["pipecat_mock"].control.close()
 
 
 def test_the_docs_show_the_table_the_command_prints(served: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,11 +244,12 @@ def test_the_docs_show_the_table_the_command_prints(served: str, capsys: pytest.
 
 
 @pytest.mark.parametrize("kind", ["ring", "state-db"])
-def test_an_answer_recorded_without_a_source_counts_as_generated(tmp_path: Path, kind: str) -> None:
-    app = make_app(tmp_path, kind)
+def test_an_answer_recorded_without_a_source_counts_as_generated(
+    make_mock: MockFactory, tmp_path: Path, kind: str
+) -> None:
+    app = make_app(make_mock, tmp_path, kind)
     store = app.extensions["pipecat_mock"].control.store
     store.record("GET", URL, {}, {}, 200, None, "getSession", None)
     store.record("GET", "/v1/typo", {}, {}, 404)  # no operation: journaled, not counted
     assert store.served() == [("getSession", 200, "generated", 1)]
     assert len(store.requests()) == 2
-    app.extensions["pipecat_mock"].control.close()

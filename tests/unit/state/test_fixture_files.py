@@ -194,6 +194,7 @@ def test_check_fixtures_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "stubs[1].respond.fault" in err
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 def test_serve_refuses_bad_fixtures_with_exit_status_2_before_listening(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

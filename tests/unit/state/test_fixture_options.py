@@ -8,6 +8,8 @@ import pytest
 from pipecat_cloud_mock import Config, ConfigError
 from pipecat_cloud_mock.cli.main import build_parser, config_from_args
 
+from tests.support.mocks import MockFactory
+
 
 def test_flags_reach_the_config() -> None:
     argv = "serve --fixtures fx --only-fixtures --no-admin --admin-token s3cr3t-value --journal-size 5 --state-db s.db"
@@ -49,9 +51,8 @@ def test_bad_values_say_what_is_accepted(field: str, value: object, message: str
 
 
 @pytest.mark.parametrize("name", ["missing-dir/state.db", "not-a-db.txt"])
-def test_an_unusable_state_db_is_a_clear_error(tmp_path: Path, name: str) -> None:
-    from pipecat_cloud_mock import MockPipeline
+def test_an_unusable_state_db_is_a_clear_error(make_mock: MockFactory, tmp_path: Path, name: str) -> None:
 
     (tmp_path / "not-a-db.txt").write_text("hello, this is not SQLite " * 100)
     with pytest.raises(ConfigError, match=r"cannot use .* as the state database .*Valid values"):
-        MockPipeline(Config(access_log=False, state_db=tmp_path / name))
+        make_mock.pipeline(state_db=tmp_path / name)

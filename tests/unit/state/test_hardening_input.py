@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.errors import FixtureError
 from pipecat_cloud_mock.state.files import load_fixtures
 from pipecat_cloud_mock.state.limits import MAX_ADMIN_BODY, MAX_FIXTURE_FILE
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 from tests.support.servers import CLI
 
 SID = "800d5d4a-0fe4-4a3f-b4c8-6a0b86d9b0b5"
@@ -23,8 +23,8 @@ ROOT = REPO
 
 
 @pytest.fixture
-def client() -> FlaskClient:
-    return create_app(Config()).test_client()
+def client(make_mock: MockFactory) -> FlaskClient:
+    return make_mock.client()
 
 
 def _problems(tmp_path: Path, name: str, text: str) -> str:

@@ -7,30 +7,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipecat_cloud_mock import Config, MockPipeline, create_app
+from pipecat_cloud_mock import MockPipeline
 from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.state.model import FixtureSet, Stub
 from werkzeug.test import EnvironBuilder
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 
 SID = "800d5d4a-0fe4-4a3f-b4c8-6a0b86d9b0b5"
 FIXTURES = REPO / "fixtures"
 
 
-def _mock(db: Path, **options: Any) -> MockPipeline:
-    return MockPipeline(Config(access_log=False, state_db=db, **options))
+def _mock(make_mock: MockFactory, db: Path, **options: Any) -> MockPipeline:
+    return make_mock.pipeline(state_db=db, **options)
 
 
-def test_a_second_server_on_the_same_state_db_keeps_the_first_ones_data(tmp_path: Path) -> None:
+def test_a_second_server_on_the_same_state_db_keeps_the_first_ones_data(make_mock: MockFactory, tmp_path: Path) -> None:
     db = tmp_path / "state.db"
-    first = _mock(db)
+    first = _mock(make_mock, db)
     first.control.store.put_session("agent", SID, {"coldStart": True})
     stub = first.control.parser.stub({"id": "mine", "respond": {"status": 500}}, _report(), (), default_id="")
     assert stub is not None
     first.control.store.add_stub(stub)
     first.control.store.record("GET", "/v1/x", {}, {}, 200)
-    second = _mock(db, fixtures=FIXTURES)  # with start-up fixtures of its own
+    second = _mock(make_mock, db, fixtures=FIXTURES)  # with start-up fixtures of its own
     state = second.control.store.state()
     assert state.sessions[("agent", SID)] == {"coldStart": True}
     assert "mine" in [s.id for s in state.stubs]
@@ -41,9 +42,9 @@ def test_a_second_server_on_the_same_state_db_keeps_the_first_ones_data(tmp_path
     second.control.close()
 
 
-def test_a_reset_through_one_server_clears_the_shared_state_on_purpose(tmp_path: Path) -> None:
+def test_a_reset_through_one_server_clears_the_shared_state_on_purpose(make_mock: MockFactory, tmp_path: Path) -> None:
     db = tmp_path / "state.db"
-    first, second = _mock(db), _mock(db)
+    first, second = _mock(make_mock, db), _mock(make_mock, db)
     first.control.store.put_session("agent", SID, {"coldStart": True})
     second.control.reset()
     assert first.control.store.state().sessions == {}
@@ -51,25 +52,27 @@ def test_a_reset_through_one_server_clears_the_shared_state_on_purpose(tmp_path:
     second.control.close()
 
 
-def test_a_journal_size_that_conflicts_with_a_running_server_is_refused(tmp_path: Path) -> None:
+def test_a_journal_size_that_conflicts_with_a_running_server_is_refused(make_mock: MockFactory, tmp_path: Path) -> None:
     db = tmp_path / "state.db"
-    first = _mock(db, journal_size=5)
+    first = _mock(make_mock, db, journal_size=5)
     for i in range(5):
         first.control.store.record("GET", f"/v1/{i}", {}, {}, 200)
     with pytest.raises(ConfigError, match="--journal-size 2 conflicts with 5"):
-        _mock(db, journal_size=2)
+        _mock(make_mock, db, journal_size=2)
     assert first.control.store.journal_count() == 5  # nothing trimmed
-    same = _mock(db, journal_size=5)
+    same = _mock(make_mock, db, journal_size=5)
     same.control.close()
     first.control.close()
-    alone = _mock(db, journal_size=2)  # no server uses the file any more: its size may change
+    alone = _mock(make_mock, db, journal_size=2)  # no server uses the file any more: its size may change
     alone.control.store.record("GET", "/v1/next", {}, {}, 200)
     assert alone.control.store.journal_count() == 2
     alone.control.close()
 
 
-def test_an_admin_write_reparses_only_the_rule_it_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    mock = MockPipeline(Config(access_log=False))
+def test_an_admin_write_reparses_only_the_rule_it_changed(
+    make_mock: MockFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock = make_mock.pipeline()
     store, parser = mock.control.store, mock.control.parser
     rules = [parser.stub({"id": f"s{i}", "respond": {"status": 500}}, _report(), (), default_id="") for i in range(30)]
     store.replace_all(FixtureSet({}, tuple(r for r in rules if r is not None)))
@@ -93,8 +96,8 @@ def test_an_admin_write_reparses_only_the_rule_it_changed(tmp_path: Path, monkey
     mock.control.close()
 
 
-def test_a_journal_read_is_streamed_an_entry_at_a_time() -> None:
-    app = create_app(Config(access_log=False, journal_size=2000))
+def test_a_journal_read_is_streamed_an_entry_at_a_time(make_mock: MockFactory) -> None:
+    app = make_mock(journal_size=2000)
     client = app.test_client()
     for _ in range(600):  # more than one read batch
         client.get(f"/v1/agents/a/sessions/{SID}", headers={"Authorization": "Bearer k"})
@@ -112,13 +115,15 @@ def _report() -> Any:
     return Report("admin")
 
 
-def test_an_admin_write_decodes_only_the_session_it_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_admin_write_decodes_only_the_session_it_changed(
+    make_mock: MockFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json as real_json
     import types
 
     import pipecat_cloud_mock.state.store as store_module
 
-    mock = MockPipeline(Config(access_log=False))
+    mock = make_mock.pipeline()
     store = mock.control.store
     for i in range(20):
         store.put_session("agent", f"{SID[:-2]}{i:02d}", {"botStartSeconds": i})

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pipecat_cloud_mock import Config, MockPipeline, PipelineRequest
+from pipecat_cloud_mock import MockPipeline, PipelineRequest
 from pipecat_cloud_mock.spec.loader import load_spec
 from pipecat_cloud_mock.state.files import load_fixtures
 from pipecat_cloud_mock.state.parse import FixtureParser
 from pipecat_cloud_mock.state.store import Store
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 
 EXAMPLES = REPO / "fixtures"
 SID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -26,18 +26,21 @@ def parser() -> FixtureParser:
 
 
 @pytest.fixture
-def mock(tmp_path: Path) -> Iterator[MockPipeline]:
-    mock = MockPipeline(Config(access_log=False, journal_size=100, state_db=tmp_path / "state.db"))
-    yield mock
-    mock.control.close()
+def mock(make_mock: MockFactory, tmp_path: Path) -> MockPipeline:
+    return make_mock.pipeline(journal_size=100, state_db=tmp_path / "state.db")
 
 
-def test_the_journal_keeps_only_the_newest_entries_over_10000_requests(mock: MockPipeline) -> None:
-    for i in range(10_000):  # unrouted paths: the cheapest answers, so the test measures the journal
+@pytest.mark.parametrize("private", [False, True], ids=["state-db file", "shared-memory ring"])
+def test_the_journal_keeps_only_the_newest_entries_over_many_times_its_bound(
+    make_mock: MockFactory, tmp_path: Path, private: bool
+) -> None:
+    mock = make_mock.pipeline(journal_size=10, state_db=None if private else tmp_path / "state.db")
+    for i in range(250):  # 25 times round the bound; unrouted paths: the cheapest answers
         mock.handle(PipelineRequest("GET", f"/load/{i}"))
     entries = mock.control.store.requests(limit=100_000)
-    assert mock.control.store.journal_count() == 100
-    assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
+    assert mock.control.store.journal_count() == 10
+    assert [e.path for e in entries] == [f"/load/{i}" for i in range(249, 239, -1)]
+    assert [e.id for e in entries] == list(range(250, 240, -1))
 
 
 def test_the_journal_filters_by_path_and_status_newest_first(mock: MockPipeline) -> None:
@@ -53,21 +56,18 @@ def test_the_journal_filters_by_path_and_status_newest_first(mock: MockPipeline)
 
 
 @pytest.mark.parametrize("private", [False, True], ids=["state-db file", "shared-memory ring"])
-def test_the_journal_never_holds_credentials(tmp_path: Path, private: bool) -> None:
-    mock = MockPipeline(Config(access_log=False, state_db=None if private else tmp_path / "state.db"))
-    try:
-        secret = "sk_live_secret"
-        headers = {"authorization": f"Bearer {secret}", "cookie": f"s={secret}", "x-api-key": secret}
-        mock.handle(PipelineRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
-        (entry,) = mock.control.store.requests()
-        assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
-        store = mock.control.store
-        files = (store.path, store.path.with_name(store.path.name + "-wal"))  # WAL: new rows are in -wal first
-        held = store._ring._data[:] if store._ring is not None else b"".join(f.read_bytes() for f in files)
-        assert b"/v1/agents/a/sessions/" in held  # the entry is in what is searched
-        assert b"sk_live_secret" not in held
-    finally:
-        mock.control.close()
+def test_the_journal_never_holds_credentials(make_mock: MockFactory, tmp_path: Path, private: bool) -> None:
+    mock = make_mock.pipeline(state_db=None if private else tmp_path / "state.db")
+    secret = "sk_live_secret"
+    headers = {"authorization": f"Bearer {secret}", "cookie": f"s={secret}", "x-api-key": secret}
+    mock.handle(PipelineRequest("GET", f"/v1/agents/a/sessions/{SID}", headers=headers))
+    (entry,) = mock.control.store.requests()
+    assert entry.headers == {"authorization": "Bearer ***", "cookie": "***", "x-api-key": "***"}
+    store = mock.control.store
+    files = (store.path, store.path.with_name(store.path.name + "-wal"))  # WAL: new rows are in -wal first
+    held = store._ring._data[:] if store._ring is not None else b"".join(f.read_bytes() for f in files)
+    assert b"/v1/agents/a/sessions/" in held  # the entry is in what is searched
+    assert b"sk_live_secret" not in held
 
 
 def test_another_connection_sees_writes_and_state_is_cached(tmp_path: Path, parser: FixtureParser) -> None:
@@ -107,8 +107,8 @@ def test_sequence_positions_advance_atomically_across_connections(tmp_path: Path
         store.close()
 
 
-def test_the_temporary_state_directory_is_removed_on_close() -> None:
-    mock = MockPipeline(Config(access_log=False))
+def test_the_temporary_state_directory_is_removed_on_close(make_mock: MockFactory) -> None:
+    mock = make_mock.pipeline()
     directory = mock.control.store.path.parent
     assert directory.is_dir()
     mock.control.close()
@@ -150,19 +150,6 @@ def test_a_private_store_sees_a_forked_workers_write_on_its_next_read(tmp_path: 
     store.close()
 
 
-def test_the_shared_memory_journal_keeps_only_the_newest_entries_over_10000_requests() -> None:
-    mock = MockPipeline(Config(access_log=False, journal_size=100))  # no --state-db: the private journal ring
-    try:
-        for i in range(10_000):
-            mock.handle(PipelineRequest("GET", f"/load/{i}"))
-        entries = mock.control.store.requests(limit=100_000)
-        assert mock.control.store.journal_count() == 100
-        assert [e.path for e in entries] == [f"/load/{i}" for i in range(9_999, 9_899, -1)]
-        assert [e.id for e in entries] == list(range(10_000, 9_900, -1))
-    finally:
-        mock.control.close()
-
-
 def test_a_reader_sees_what_another_worker_answered_in_answer_order(tmp_path: Path, parser: FixtureParser) -> None:
     import os
 
@@ -195,15 +182,12 @@ def test_the_private_journal_keeps_any_text_it_is_given(tmp_path: Path, parser: 
     store.close()
 
 
-def test_a_state_db_journal_longer_than_one_read_batch_comes_back_whole(tmp_path: Path) -> None:
+def test_a_state_db_journal_longer_than_one_read_batch_comes_back_whole(make_mock: MockFactory, tmp_path: Path) -> None:
     from pipecat_cloud_mock.state.journal import READ_BATCH
 
     size = 2 * READ_BATCH + 50
-    mock = MockPipeline(Config(access_log=False, journal_size=size, state_db=tmp_path / "state.db"))
-    try:
-        for i in range(size + 40):
-            mock.handle(PipelineRequest("GET", f"/load/{i}"))
-        entries = mock.control.store.requests(limit=10 * size)
-        assert [e.path for e in entries] == [f"/load/{i}" for i in range(size + 39, 39, -1)]
-    finally:
-        mock.control.close()
+    mock = make_mock.pipeline(journal_size=size, state_db=tmp_path / "state.db")
+    for i in range(size + 40):
+        mock.handle(PipelineRequest("GET", f"/load/{i}"))
+    entries = mock.control.store.requests(limit=10 * size)
+    assert [e.path for e in entries] == [f"/load/{i}" for i in range(size + 39, 39, -1)]

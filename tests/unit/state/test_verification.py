@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.state.verify import Call, check_called, path_matcher, summarize
+
+from tests.support.mocks import MockFactory
 
 SESSION_ID = "800d444a-e67e-4686-afb3-b0de509cccb3"
 OTHER_ID = "6f1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
@@ -20,12 +21,11 @@ AUTH = {"Authorization": "Bearer secret-token-123"}
 
 
 @pytest.fixture(params=["ring", "state-db"])
-def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FlaskClient]:
+def client(make_mock: MockFactory, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FlaskClient]:
     state_db = tmp_path / "state.sqlite3" if request.param == "state-db" else None
-    app = create_app(Config(access_log=False, state_db=state_db))
+    app = make_mock(state_db=state_db)
     with app.test_client() as c:
         yield c
-    app.extensions["pipecat_mock"].control.close()
 
 
 def session(agent: str = "a", session_id: str = SESSION_ID) -> str:
