@@ -6,10 +6,10 @@ import runpy
 import uuid
 
 import pytest
-from pipecat_cloud_mock import Config
-from pipecat_cloud_mock.pipeline.mock import MockPipeline, PipelineRequest
+from pipecat_cloud_mock.pipeline.mock import PipelineRequest
 
 from tests.support import REPO
+from tests.support.mocks import MockFactory
 
 ABLATE = runpy.run_path(str(REPO / "bench" / "ablate.py"), run_name="ablate")
 
@@ -22,13 +22,10 @@ def test_the_ablation_script_reports_every_shortcut(capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("name", list(ABLATE["SWITCHES"]))
-def test_switching_a_shortcut_off_leaves_the_answers_unchanged(name: str) -> None:
-    mock = MockPipeline(Config(access_log=False))
-    try:
-        request = PipelineRequest("GET", f"/v1/agents/a/sessions/{uuid.uuid4()}", {}, {"authorization": "Bearer b"})
-        before = mock.handle(request).body
-        with ABLATE["SWITCHES"][name](mock):
-            assert mock.handle(request).body == before  # the shortcut is only a shortcut
-        assert mock.handle(request).body == before
-    finally:
-        mock.control.close()
+def test_switching_a_shortcut_off_leaves_the_answers_unchanged(name: str, make_mock: MockFactory) -> None:
+    mock = make_mock.pipeline()
+    request = PipelineRequest("GET", f"/v1/agents/a/sessions/{uuid.uuid4()}", {}, {"authorization": "Bearer b"})
+    before = mock.handle(request).body
+    with ABLATE["SWITCHES"][name](mock):
+        assert mock.handle(request).body == before  # the shortcut is only a shortcut
+    assert mock.handle(request).body == before

@@ -6,6 +6,16 @@ import pytest
 from pipecat_cloud_mock.cli.main import main
 
 
+@pytest.fixture(autouse=True)
+def refuse_to_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad value let through fails the test instead of starting a proxy that runs until killed."""
+
+    def accepted(*_: object) -> None:
+        raise AssertionError("the bad value was accepted and the recorder started")
+
+    monkeypatch.setattr("pipecat_cloud_mock.record.proxy.serve_recorder", accepted)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -13,6 +13,7 @@ from pipecat_cloud_mock.errors import ConfigError
 from pipecat_cloud_mock.http.body_deadline import WATCHDOG
 
 
+@pytest.mark.usefixtures("refuse_to_serve")
 @pytest.mark.parametrize(
     ("value", "message"),
     [

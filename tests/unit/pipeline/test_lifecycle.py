@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from pipecat_cloud_mock import Config, create_app
 from pipecat_cloud_mock.spec.openapi import default_validator
 
+from tests.support.mocks import MockFactory
 from tests.support.servers import serve_in_thread
 
 AUTH = {"Authorization": "Bearer t"}
@@ -21,8 +21,8 @@ AGENT = "world-bot"
 
 
 @pytest.fixture
-def client() -> FlaskClient:
-    return create_app(Config(access_log=False, seed=11)).test_client()
+def client(make_mock: MockFactory) -> FlaskClient:
+    return make_mock.client(seed=11)
 
 
 def start(client: FlaskClient, agent: str = AGENT, **request: Any) -> str:
@@ -71,9 +71,9 @@ def test_a_started_session_is_active_everywhere_and_a_stopped_one_ended(client: 
     assert sdk["events"][-1]["eventTs"] == sdk["endedAt"]
 
 
-def test_started_ids_are_deterministic_and_reset_forgets_them(client: FlaskClient) -> None:
+def test_started_ids_are_deterministic_and_reset_forgets_them(client: FlaskClient, make_mock: MockFactory) -> None:
     first = start(client)
-    other = create_app(Config(access_log=False, seed=11)).test_client()
+    other = make_mock.client(seed=11)
     assert start(other) == first  # same seed, same agent, same history of starts
     second = start(client)
     assert second != first
@@ -226,8 +226,8 @@ def test_bad_clock_requests_change_nothing(client: FlaskClient) -> None:
 
 
 @pytest.fixture
-def live_url() -> Iterator[str]:
-    with serve_in_thread(create_app(Config(access_log=False, seed=2))) as base:
+def live_url(make_mock: MockFactory) -> Iterator[str]:
+    with serve_in_thread(make_mock(seed=2)) as base:
         yield base
 
 
