@@ -6,7 +6,7 @@ Change what the server loads by overriding the session-scoped `pipecat_mock_conf
 
 pytest imports this module in every run of an environment where the package is installed, so it imports
 only the standard library and pytest: Flask, openapi-core and the app load when a test first asks for
-`pipecat_mock` (tests/test_plugin_import.py guards this, bench/plugin_import.py measures it).
+`pipecat_mock` (tests/unit/test_plugin_import.py guards this, bench/plugin_import.py measures it).
 """
 
 from __future__ import annotations
