@@ -47,7 +47,7 @@ def _violations(
         Finding("lifecycle", "fail", str(v), f"a {status} answer valid for {method} {base}{path}")
         for v in validator.violations(method, base + path.split("?")[0], status, content_type, body)
     ]
-    contract.recorder.record("lifecycle", found, key=f"{method} {path} {status}")
+    contract.tally.record("lifecycle", found, key=f"{method} {path} {status}")
     if found:
         raise AssertionError("; ".join(f.message for f in found))
 

@@ -28,7 +28,7 @@ def test_the_same_request_twice_gives_the_same_body(contract: Contract, agent: s
     second = contract.check(session_request(agent, session_id))
     same = (first.response.status, first.response.body) == (second.response.status, second.response.body)
     found = [] if same else [Finding("determinism", "fail", "two identical requests got different answers")]
-    contract.recorder.record("determinism", found, key=contract.key(first))
+    contract.tally.record("determinism", found, key=contract.key(first))
     if not same:
         contract.fail(second, *found)
 
@@ -39,7 +39,7 @@ def test_every_documented_status_is_reachable_with_prefer_code(contract: Contrac
     exchange = contract.check(request, only=_PREFERRED_CHECKS)
     reached = exchange.response.status == code
     found = [] if reached else [Finding("prefer-code", "fail", f"answered {exchange.response.status}", str(code))]
-    contract.recorder.record("prefer-code", found, key=str(code))
+    contract.tally.record("prefer-code", found, key=str(code))
     if not reached:
         contract.fail(exchange, *found)
 
@@ -54,6 +54,6 @@ def test_different_seeds_give_different_data(contract: Contract) -> None:
     ]
     distinct = len({ex.response.body for ex in bodies}) == 3
     found = [] if distinct else [Finding("seeds", "fail", "seeds 1, 2 and 3 did not give three different bodies")]
-    contract.recorder.record("seeds", found, key="1,2,3")
+    contract.tally.record("seeds", found, key="1,2,3")
     if not distinct:
         contract.fail(bodies[-1], *found)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pipecat_cloud_mock import load_spec
 from pipecat_cloud_mock.contract.checks import Finding
-from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.report import Tally
 from pipecat_cloud_mock.contract.strategies import from_schema, plant_violation
 from pipecat_cloud_mock.spec.openapi import default_validator
 
@@ -32,11 +32,11 @@ def _violations(status: int, payload: object) -> list[str]:
 @pytest.mark.parametrize(("status", "schema"), RESPONSES)
 @given(data=st.data())
 def test_every_generated_payload_passes_openapi_core(
-    status: int, schema: dict[str, object], data: st.DataObject, contract_recorder: Recorder
+    status: int, schema: dict[str, object], data: st.DataObject, contract_tally: Tally
 ) -> None:
     payload = data.draw(from_schema(schema), label="payload")
     violations = _violations(status, payload)
-    contract_recorder.record(
+    contract_tally.record(
         "payload-positive", [Finding("payload-positive", "fail", v) for v in violations], key=json.dumps(payload)
     )
     assert not violations, f"a payload derived from the {status} schema was rejected: {violations}"
@@ -45,7 +45,7 @@ def test_every_generated_payload_passes_openapi_core(
 @pytest.mark.parametrize(("status", "schema"), RESPONSES)
 @given(data=st.data())
 def test_a_planted_violation_is_rejected_and_named(
-    status: int, schema: dict[str, object], data: st.DataObject, contract_recorder: Recorder
+    status: int, schema: dict[str, object], data: st.DataObject, contract_tally: Tally
 ) -> None:
     payload = data.draw(from_schema(schema, fill=True), label="valid payload")
     mutated, planted = plant_violation(schema, payload, data)
@@ -59,7 +59,7 @@ def test_a_planted_violation_is_rejected_and_named(
             + (f"rejected without naming it: {[str(v) for v in violations]}" if violations else "accepted")
         ]
     )
-    contract_recorder.record(
+    contract_tally.record(
         "payload-negative", [Finding("payload-negative", "fail", p) for p in problem], key=json.dumps(mutated)
     )
     assert not problem, problem[0]

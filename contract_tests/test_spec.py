@@ -11,7 +11,7 @@ import yaml
 from pipecat_cloud_mock import bundled_spec_path
 from pipecat_cloud_mock.contract.checks import Exchange, Finding, check_consistency, check_invariants
 from pipecat_cloud_mock.contract.plugin import Contract
-from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.report import Tally
 from pipecat_cloud_mock.contract.spec_checks import example_violations, openapi_problems, unresolved_refs
 from pipecat_cloud_mock.contract.target import Response, session_request
 
@@ -22,21 +22,21 @@ def document() -> dict[str, Any]:
     return loaded
 
 
-def _verdict(recorder: Recorder, check: str, problems: list[str]) -> None:
-    recorder.record(check, [Finding(check, "fail", p) for p in problems], key=str(bundled_spec_path()))
+def _verdict(tally: Tally, check: str, problems: list[str]) -> None:
+    tally.record(check, [Finding(check, "fail", p) for p in problems], key=str(bundled_spec_path()))
     assert not problems, f"[{check}] {bundled_spec_path()}:\n  " + "\n  ".join(problems)
 
 
-def test_spec_is_valid_openapi_3_0(document: dict[str, Any], contract_recorder: Recorder) -> None:
-    _verdict(contract_recorder, "spec-valid", openapi_problems(document))
+def test_spec_is_valid_openapi_3_0(document: dict[str, Any], contract_tally: Tally) -> None:
+    _verdict(contract_tally, "spec-valid", openapi_problems(document))
 
 
-def test_every_ref_resolves(document: dict[str, Any], contract_recorder: Recorder) -> None:
-    _verdict(contract_recorder, "spec-refs", unresolved_refs(document))
+def test_every_ref_resolves(document: dict[str, Any], contract_tally: Tally) -> None:
+    _verdict(contract_tally, "spec-refs", unresolved_refs(document))
 
 
-def test_every_example_validates_against_its_own_schema(document: dict[str, Any], contract_recorder: Recorder) -> None:
-    _verdict(contract_recorder, "spec-examples", [f"{where}: {v}" for where, v in example_violations(document)])
+def test_every_example_validates_against_its_own_schema(document: dict[str, Any], contract_tally: Tally) -> None:
+    _verdict(contract_tally, "spec-examples", [f"{where}: {v}" for where, v in example_violations(document)])
 
 
 @pytest.mark.contract_requests(0)
@@ -53,4 +53,4 @@ def test_the_spec_example_keeps_the_hard_invariants(contract: Contract) -> None:
     assert not breaks, [f.message for f in breaks]
     soft = check_consistency(contract.context, ex) or []
     named = [replace(f, message=f"in the spec's own example: {f.message}") for f in soft]
-    contract.recorder.record("consistency", named, key="spec example")
+    contract.tally.record("consistency", named, key="spec example")

@@ -8,7 +8,7 @@ import pytest
 
 from pipecat_cloud_mock.contract.checks import Context, Exchange, Finding, Outcome, evaluate, response_drift
 from pipecat_cloud_mock.contract.failures import BudgetSpent, ContractBroken, TargetError
-from pipecat_cloud_mock.contract.report import Recorder, failure_message
+from pipecat_cloud_mock.contract.report import Tally, failure_message
 from pipecat_cloud_mock.contract.run_settings import RunSettings
 from pipecat_cloud_mock.contract.target import BudgetExhausted, Request, Target
 from pipecat_cloud_mock.spec.loader import load_spec
@@ -63,11 +63,11 @@ def _short(value: object) -> str:
 
 
 class Contract:
-    def __init__(self, target: Target, run: RunSettings, recorder: Recorder, full_budget: int | None = None) -> None:
+    def __init__(self, target: Target, run: RunSettings, tally: Tally, full_budget: int | None = None) -> None:
         spec = load_spec()
         self.target = target
         self.run = run
-        self.recorder = recorder
+        self.tally = tally
         self.full_budget = full_budget  # the budget a full run needs, suggested when this one runs out
         known = (run.agent, run.session_id) if run.agent and run.session_id else None
         if known is None and target.is_mock:
@@ -112,7 +112,7 @@ class Contract:
             # locals); the message is redacted in case a library quoted the header.
             got = self._redact(f"{type(exc).__name__}: {exc}")
             finding = Finding("connection", "fail", f"no HTTP answer ({got})", "an HTTP answer")
-            self.recorder.record("connection", [finding], key=self.request_key(request))
+            self.tally.record("connection", [finding], key=self.request_key(request))
             message = (
                 f"contract broken: connection\n  check:    connection: {finding.message}\n"
                 f"  expected: {finding.expected}\n  got:      no answer from {self.target.describe()}\n"
@@ -124,7 +124,7 @@ class Contract:
     def budget_line(self) -> str:
         raise_to = f" {self.full_budget}" if self.full_budget else " N"
         return (
-            f"budget of {self.target.budget.limit} requests spent after {self.recorder.responses} checks; raise it "
+            f"budget of {self.target.budget.limit} requests spent after {self.tally.responses} checks; raise it "
             f"with --contract-max-requests{raise_to} (or PIPECAT_CONTRACT_MAX_REQUESTS)"
         )
 
@@ -139,7 +139,7 @@ class Contract:
             outcomes = {k: v for k, v in outcomes.items() if k in only}
         drift = response_drift(self.context, ex) if only is None or "drift" in only else None
         key = self.key(ex) + (f"  [answer {answer[0]} of {answer[1]}]" if answer[0] > 1 else "")
-        self.recorder.record_exchange(key, ex, outcomes, drift, self.context.operation.operation_id, answer[0])
+        self.tally.record_exchange(key, ex, outcomes, drift, self.context.operation.operation_id, answer[0])
         try:
             self.raise_failures(ex, outcomes)
         except ContractBroken as broken:
@@ -174,7 +174,7 @@ class Contract:
                     )
                 )
                 break
-        self.recorder.record("stable", found, key=self.key(first))
+        self.tally.record("stable", found, key=self.key(first))
         if found:
             self.fail(exchanges[n - 1], *found)
 

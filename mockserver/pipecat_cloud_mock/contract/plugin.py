@@ -22,7 +22,7 @@ from pipecat_cloud_mock.contract.coverage import coverage
 from pipecat_cloud_mock.contract.failures import BudgetSpent, ContractBroken, TargetError, failure_text, kit_failure
 from pipecat_cloud_mock.contract.options import OPTIONS
 from pipecat_cloud_mock.contract.plan import Cost, Plan, make_plan
-from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.report import Tally
 from pipecat_cloud_mock.contract.report_files import write_report
 from pipecat_cloud_mock.contract.run_settings import RunSettings, settings_from
 from pipecat_cloud_mock.contract.target import (
@@ -45,7 +45,7 @@ __all__ = [
     "RunSettings",
     "TargetError",
     "contract",
-    "contract_recorder",
+    "contract_tally",
     "contract_target",
     "pytest_addoption",
     "pytest_collection_modifyitems",
@@ -74,7 +74,7 @@ _HTTP_PHASES = (Phase.explicit, Phase.generate)
 @dataclass
 class RunState:
     run: RunSettings
-    recorder: Recorder = field(default_factory=Recorder)
+    tally: Tally = field(default_factory=Tally)
     target: Target | None = None
     plan: Plan | None = None
     items: list[str] = field(default_factory=list)
@@ -100,7 +100,7 @@ class RunState:
             not_planned=self.plan.line() if self.plan else None,
             budget_spent=self.budget_spent,
             not_run=[n for n in self.items if n not in self.reported] if self.budget_spent else (),
-            coverage=coverage(_checked_operations(), self.recorder.served) if self.recorder.served else None,
+            coverage=coverage(_checked_operations(), self.tally.served) if self.tally.served else None,
             min_coverage=self.run.min_coverage,
         )
 
@@ -285,7 +285,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     ok = (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED)
     facts = state.facts()
-    if session.exitstatus in ok and broken(state.recorder, facts):
+    if session.exitstatus in ok and broken(state.tally, facts):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     if state.run.report:
         _write_report(session, state, facts)
@@ -295,7 +295,7 @@ def _write_report(session: pytest.Session, state: RunState, facts: RunFacts) -> 
     assert state.run.report is not None
     key = state.target.api_key if state.target else state.run.api_key
     try:
-        written = write_report(state.run.report, state.recorder, facts, key.redact if key else str)
+        written = write_report(state.run.report, state.tally, facts, key.redact if key else str)
     except OSError as exc:
         state.report_lines = [f"contract report: cannot write {state.run.report} ({exc.strerror or exc})"]
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
@@ -305,10 +305,10 @@ def _write_report(session: pytest.Session, state: RunState, facts: RunFacts) -> 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = config.stash.get(_state_key, None)
-    if state is None or not (state.recorder.counts or state.budget_spent or state.plan):
+    if state is None or not (state.tally.counts or state.budget_spent or state.plan):
         return
     terminalreporter.write_sep("=", "contract summary")
-    for line in summary(state.recorder, state.facts()):
+    for line in summary(state.tally, state.facts()):
         terminalreporter.write_line(line)
     for line in state.report_lines:
         terminalreporter.write_line(line)
@@ -348,11 +348,11 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="session")
-def contract_recorder(pytestconfig: pytest.Config) -> Recorder:
-    return pytestconfig.stash[_state_key].recorder
+def contract_tally(pytestconfig: pytest.Config) -> Tally:
+    return pytestconfig.stash[_state_key].tally
 
 
 @pytest.fixture(scope="session")
-def contract(contract_target: Target, pytestconfig: pytest.Config, contract_recorder: Recorder) -> Contract:
+def contract(contract_target: Target, pytestconfig: pytest.Config, contract_tally: Tally) -> Contract:
     state = pytestconfig.stash[_state_key]
-    return Contract(contract_target, state.run, contract_recorder, state.plan.needed if state.plan else None)
+    return Contract(contract_target, state.run, contract_tally, state.plan.needed if state.plan else None)

@@ -58,7 +58,7 @@ class AuthSeen:
 
 
 @dataclass
-class Recorder:
+class Tally:
     """Counts each check once per distinct request (Hypothesis replays while shrinking are not recounted)."""
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)

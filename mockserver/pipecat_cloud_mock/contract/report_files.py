@@ -8,20 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.report import Tally
 from pipecat_cloud_mock.contract.verdict import RunFacts, broken, verdict_line
 
 REPORT_VERSION = 1
 
 
-def report_data(recorder: Recorder, facts: RunFacts) -> dict[str, Any]:
+def report_data(tally: Tally, facts: RunFacts) -> dict[str, Any]:
     checks = {
-        name: {state: recorder.counts[name][state] for state in ("passed", "failed", "warned")}
-        for name in Recorder.ordered(recorder.counts)
+        name: {state: tally.counts[name][state] for state in ("passed", "failed", "warned")}
+        for name in Tally.ordered(tally.counts)
     }
     findings = [
         {"check": check, "state": state, "message": message, "count": n}
-        for (check, state), messages in sorted(recorder.messages.items())
+        for (check, state), messages in sorted(tally.messages.items())
         for message, n in messages.most_common()
     ]
     drift = [
@@ -31,20 +31,20 @@ def report_data(recorder: Recorder, facts: RunFacts) -> dict[str, Any]:
             "example": entry.example,
             "statuses": {str(status): n for status, n in sorted(entry.statuses.items())},
         }
-        for entry in sorted(recorder.drift.values(), key=lambda e: (e.kind, e.path))
+        for entry in sorted(tally.drift.values(), key=lambda e: (e.kind, e.path))
     ]
     return {
         "version": REPORT_VERSION,
-        "verdict": {"broken": broken(recorder, facts), "line": verdict_line(recorder, facts)},
+        "verdict": {"broken": broken(tally, facts), "line": verdict_line(tally, facts)},
         "target": facts.target,
         "seed": facts.replay,
         "checks": checks,
         "findings": findings,
-        "drift": {"compared": {str(s): n for s, n in sorted(recorder.compared.items())}, "items": drift},
+        "drift": {"compared": {str(s): n for s, n in sorted(tally.compared.items())}, "items": drift},
         "coverage": facts.coverage,
         "coverage_gap": facts.coverage_gap,
-        "repetitions": {"requests": recorder.repeated_requests, "answers": recorder.repeated},
-        "responses": recorder.responses,
+        "repetitions": {"requests": tally.repeated_requests, "answers": tally.repeated},
+        "responses": tally.responses,
         "skipped": {reason: list(tests) for reason, tests in facts.skips.items()},
         "not_checked": [line for line in (facts.not_planned, facts.budget_spent) if line],
     }
@@ -91,9 +91,9 @@ def markdown_path(path: Path) -> Path:
     return path.with_suffix(".md") if path.suffix.lower() == ".json" else path.with_name(path.name + ".md")
 
 
-def write_report(path: str, recorder: Recorder, facts: RunFacts, redact: Callable[[str], str]) -> list[Path]:
+def write_report(path: str, tally: Tally, facts: RunFacts, redact: Callable[[str], str]) -> list[Path]:
     """Both files; `redact` runs over each text (a server may echo a credential in a body the findings quote)."""
-    data = report_data(recorder, facts)
+    data = report_data(tally, facts)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(redact(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n", encoding="utf-8")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipecat_cloud_mock.contract.coverage import coverage_lines, gap_line
-from pipecat_cloud_mock.contract.report import AuthSeen, Recorder
+from pipecat_cloud_mock.contract.report import AuthSeen, Tally
 
 KEY_HINT = "pass --contract-api-key or set PIPECAT_API_KEY"
 # The checks that look at answers to the valid key: a run without a key leaves them out.
@@ -20,7 +20,7 @@ CHECKED_WITH_A_KEY = "the answers to a valid key (their status, schema, shape, i
 
 @dataclass(frozen=True)
 class RunFacts:
-    """What the summary needs to know about the run besides the recorder."""
+    """What the summary needs to know about the run besides the tally."""
 
     target: str  # the RunSettings' description line
     replay: str  # the flag that replays the run's generated requests
@@ -41,19 +41,19 @@ class RunFacts:
         return gap_line(self.coverage, self.min_coverage) if self.coverage is not None else None
 
 
-def broken(recorder: Recorder, facts: RunFacts) -> bool:
-    return recorder.failed() or facts.budget_spent is not None or facts.coverage_gap is not None
+def broken(tally: Tally, facts: RunFacts) -> bool:
+    return tally.failed() or facts.budget_spent is not None or facts.coverage_gap is not None
 
 
-def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
-    lines = recorder.summary_lines(facts.strict)
-    warned = recorder.findings_lines("warned", leave_out=("drift",))  # the drift report above lists its own
+def summary(tally: Tally, facts: RunFacts) -> list[str]:
+    lines = tally.summary_lines(facts.strict)
+    warned = tally.findings_lines("warned", leave_out=("drift",))  # the drift report above lists its own
     if warned:
         lines += ["warnings:", *warned]
-    failed = recorder.findings_lines("failed")
+    failed = tally.findings_lines("failed")
     if failed:
         lines += ["failures:", *failed]
-    lines += auth_lines(recorder.auth, facts)
+    lines += auth_lines(tally.auth, facts)
     lines += skip_lines(facts.skips)
     if facts.coverage is not None:
         lines += coverage_lines(facts.coverage)
@@ -68,15 +68,15 @@ def summary(recorder: Recorder, facts: RunFacts) -> list[str]:
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             lines.append(f"not checked: {len(facts.not_run)} test(s) after it: {shown}")
     lines.append(facts.target)
-    lines.append(verdict_line(recorder, facts))
+    lines.append(verdict_line(tally, facts))
     return lines
 
 
-def verdict_line(recorder: Recorder, facts: RunFacts) -> str:
-    failed = [check for check, counts in recorder.counts.items() if counts["failed"]]
+def verdict_line(tally: Tally, facts: RunFacts) -> str:
+    failed = [check for check, counts in tally.counts.items() if counts["failed"]]
     if failed:
         return (
-            f"contract verdict: BROKEN: {len(failed)} check(s) failed ({', '.join(Recorder.ordered(failed))}); "
+            f"contract verdict: BROKEN: {len(failed)} check(s) failed ({', '.join(Tally.ordered(failed))}); "
             f"replay the run with {facts.replay}"
         )
     if facts.coverage_gap:

@@ -14,7 +14,7 @@ from hypothesis import find, given
 from hypothesis import strategies as st
 from pipecat_cloud_mock import bundled_spec_path, load_spec
 from pipecat_cloud_mock.contract.checks import Context, Exchange, drift_items, evaluate
-from pipecat_cloud_mock.contract.report import Recorder, failure_message
+from pipecat_cloud_mock.contract.report import Tally, failure_message
 from pipecat_cloud_mock.contract.spec_checks import example_violations, openapi_problems, unresolved_refs
 from pipecat_cloud_mock.contract.strategies import (
     MALFORMED_DATE_TIMES,
@@ -147,13 +147,13 @@ def test_the_known_session_must_answer_200_with_its_id() -> None:
 
 
 def test_recorder_counts_a_request_once_and_prints_the_drift_report() -> None:
-    recorder = Recorder()
+    tally = Tally()
     body = _with(endState="completed")
     ex = _exchange(body)
     for _ in range(2):  # Hypothesis replays while shrinking: counted once
-        recorder.record_exchange("k", ex, evaluate(CONTEXT, ex), drift_items(CONTEXT.schema(200), body, 200))
-    assert recorder.counts["schema"]["passed"] == 1
-    text = "\n".join(recorder.summary_lines(strict=False))
+        tally.record_exchange("k", ex, evaluate(CONTEXT, ex), drift_items(CONTEXT.schema(200), body, 200))
+    assert tally.counts["schema"]["passed"] == 1
+    text = "\n".join(tally.summary_lines(strict=False))
     assert "undocumented  endState" in text
     assert '"completed"' in text
 
@@ -281,7 +281,7 @@ def test_a_transport_error_carries_neither_the_key_nor_the_frames_that_held_it()
     def broken(environ: dict[str, Any], start: Any) -> list[bytes]:
         raise ValueError(f"cannot parse header {environ.get('HTTP_AUTHORIZATION')}")
 
-    contract = Contract(WSGITarget(broken, Secret(key)), RunSettings(), Recorder())
+    contract = Contract(WSGITarget(broken, Secret(key)), RunSettings(), Tally())
     with pytest.raises(TargetError) as caught:
         contract.send(session_request("my-agent", SESSION_ID))
     assert key not in str(caught.value)

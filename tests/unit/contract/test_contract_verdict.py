@@ -21,8 +21,8 @@ _KIT_FRAMES = re.compile(r"contract_tests/(plugin|contract|target|report|failure
 def test_a_failure_recorded_by_a_test_that_then_skips_fails_the_run(pytester: pytest.Pytester, run_kit: Run) -> None:
     path = plugin_test(
         pytester,
-        "def test_records_then_skips(contract_recorder):\n"
-        "    contract_recorder.record('auth', [Finding('auth', 'fail', 'refused')], key='k')\n"
+        "def test_records_then_skips(contract_tally):\n"
+        "    contract_tally.record('auth', [Finding('auth', 'fail', 'refused')], key='k')\n"
         "    pytest.skip('something later')\n",
     )
     result = run_kit("none", *PLUGIN, paths=(path,))

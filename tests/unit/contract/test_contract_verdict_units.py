@@ -8,7 +8,7 @@ from hypothesis.errors import FlakyFailure
 from pipecat_cloud_mock.contract.checks import Exchange
 from pipecat_cloud_mock.contract.failures import ContractBroken, failure_text
 from pipecat_cloud_mock.contract.plan import PROBE_REQUESTS, Cost, make_plan
-from pipecat_cloud_mock.contract.report import Recorder
+from pipecat_cloud_mock.contract.report import Tally
 from pipecat_cloud_mock.contract.target import BAD_CREDENTIALS, Response, session_request
 from pipecat_cloud_mock.contract.verdict import RunFacts, auth_lines, verdict_line
 
@@ -62,11 +62,11 @@ def test_a_failure_that_did_not_repeat_is_still_the_kits_block_and_says_so() -> 
     assert text.endswith("replay:   --contract-seed 9 -k 'test_x'")
 
 
-def _recorded(*exchanges: Exchange) -> Recorder:
-    recorder = Recorder()
+def _recorded(*exchanges: Exchange) -> Tally:
+    tally = Tally()
     for i, ex in enumerate(exchanges):
-        recorder.record_exchange(str(i), ex, {}, None)
-    return recorder
+        tally.record_exchange(str(i), ex, {}, None)
+    return tally
 
 
 def _answer(status: int, credentials_index: int | None = None) -> Exchange:
@@ -85,29 +85,29 @@ def test_a_key_refused_on_every_request_is_named_but_not_one_refused_among_other
 
 
 def test_a_target_that_lets_a_bad_token_through_is_named_and_a_mock_is_told_how_to_start() -> None:
-    recorder = _recorded(_answer(200), _answer(200, credentials_index=5))
-    lines = auth_lines(recorder.auth, FACTS)
+    tally = _recorded(_answer(200), _answer(200, credentials_index=5))
+    lines = auth_lines(tally.auth, FACTS)
     assert (
         lines[0] == "auth: the target accepts credentials it must refuse: it answered 2xx to unknown bearer token (1x)"
     )
     assert "`pipecat-mock serve --api-key KEY`" in lines[1]
-    other = auth_lines(recorder.auth, RunFacts(target="t", replay="r", is_mock=False))
+    other = auth_lines(tally.auth, RunFacts(target="t", replay="r", is_mock=False))
     assert len(other) == 1  # not a pipecat-mock: no advice about starting one
 
 
 def test_a_run_without_a_key_says_what_it_left_out() -> None:
     facts = RunFacts(target="t", replay="r", has_key=False, skips={"needs an API key: pass it": ["t1", "t2"]})
-    (line,) = auth_lines(Recorder().auth, facts)
+    (line,) = auth_lines(Tally().auth, facts)
     assert "no API key given, so the answers to a valid key" in line
     assert "(2 test(s) skipped)" in line
 
 
 def test_the_verdict_line_names_every_failed_check_in_table_order() -> None:
-    recorder = Recorder()
-    recorder.record("prefer-code", [], "k")
+    tally = Tally()
+    tally.record("prefer-code", [], "k")
     from pipecat_cloud_mock.contract.checks import Finding
 
-    recorder.record("seeds", [Finding("seeds", "fail", "same")], "k")
-    recorder.record("auth", [Finding("auth", "fail", "no")], "k")
-    line = verdict_line(recorder, FACTS)
+    tally.record("seeds", [Finding("seeds", "fail", "same")], "k")
+    tally.record("auth", [Finding("auth", "fail", "no")], "k")
+    line = verdict_line(tally, FACTS)
     assert line == "contract verdict: BROKEN: 2 check(s) failed (auth, seeds); replay the run with --contract-seed 1"
