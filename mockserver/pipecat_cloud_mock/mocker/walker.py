@@ -21,6 +21,7 @@ from pipecat_cloud_mock.mocker.object_rules import compile_rules, object_fields,
 from pipecat_cloud_mock.mocker.realism import (
     NULL_SHARE,
     OPTIONAL_ABSENT_SHARE,
+    WORDS,
     Hints,
     described_vocabulary,
     disabled_rules,
@@ -40,7 +41,6 @@ Generator = Callable[[random.Random, Any], Any]
 
 # Generic date-times fall in the 30 days before this instant (2026-11-01T00:00:00Z), never "now": determinism.
 ANCHOR_SECONDS = 1_793_491_200
-_WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
 
 
 def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True, hints: Hints | None = None) -> Generator:
@@ -224,7 +224,7 @@ def _map_values(schema: Mapping[str, Any], ctx: _Context) -> Callable[[random.Ra
     if not isinstance(extra, Mapping) or not extra:
         return None
     value = _compile(extra, ctx, None)
-    keys = ctx.hints.keys_for(extra) or _WORDS
+    keys = ctx.hints.keys_for(extra) or WORDS
     low = int(schema.get("minProperties", 1))
     high = max(low, min(int(schema.get("maxProperties", 3)), len(keys)))
 
@@ -332,7 +332,7 @@ def _boolean(rng: random.Random, provided: Any) -> Any:
 
 
 def _anything(rng: random.Random, provided: Any) -> Any:
-    return rng.choice(_WORDS) if provided is MISSING else provided
+    return rng.choice(WORDS) if provided is MISSING else provided
 
 
 def _enum(values: list[Any]) -> Generator:
@@ -351,7 +351,7 @@ def _string(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Gener
     high = int(schema.get("maxLength", max(low, 24)))
 
     def plain(rng: random.Random) -> str:
-        text = f"{rng.choice(_WORDS)}-{rng.getrandbits(32):08x}"
+        text = f"{rng.choice(WORDS)}-{rng.getrandbits(32):08x}"
         text = text[:high]
         return text + "x" * (low - len(text))
 
@@ -411,7 +411,7 @@ def _string_maker(
 
 
 def _name(rng: random.Random) -> str:
-    return f"{rng.choice(_WORDS)}-{rng.getrandbits(16):04x}"
+    return f"{rng.choice(WORDS)}-{rng.getrandbits(16):04x}"
 
 
 # Every string format openapi-core's format checker enforces, so a field a future spec adds validates.
