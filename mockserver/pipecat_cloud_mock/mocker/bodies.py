@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pipecat_cloud_mock.mocker.echo import BodyGenerator, message_fields
+from pipecat_cloud_mock.mocker.echo import BodyGenerator, error_message, message_fields
 from pipecat_cloud_mock.mocker.encode import dumps
 from pipecat_cloud_mock.mocker.negotiate import Negotiation
 from pipecat_cloud_mock.mocker.realism import Hints
-from pipecat_cloud_mock.mocker.session import end_state, error_message, lifecycle_events, session_values
+from pipecat_cloud_mock.mocker.session import end_state, lifecycle_events, session_values
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
 from pipecat_cloud_mock.seed import lazy_rng_for
 from pipecat_cloud_mock.spec.loader import MediaType, Operation, Spec

@@ -182,3 +182,22 @@ def message_fields(schema: Mapping[str, Any] | None, message: str, status: int) 
     elif code.get("type") == "integer":
         out[key] = status
     return out or MISSING
+
+
+def error_message(status: int, reason: str | None, spec_example: Any) -> str:
+    """The message of an error body: the reason asked for, else the spec example's first wording, else a default."""
+    if reason:
+        return reason
+    if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
+        message: str = spec_example["error"]
+        return message.split(" / ")[0]
+    return _STATUS_MESSAGES.get(status, f"HTTP {status}")
+
+
+# Statuses the spec does not document but the mock can be asked for; 401/403 follow from `security`.
+_STATUS_MESSAGES = {
+    401: "Unauthorized. Send 'Authorization: Bearer <your private API key>'.",
+    403: "Forbidden. This API key may not access this resource.",
+    404: "Not found",
+    500: "Internal server error",
+}

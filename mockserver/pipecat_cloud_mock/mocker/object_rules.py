@@ -7,7 +7,7 @@ the fields the walker generated, so values a provider or fixture gave are served
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,12 +83,67 @@ def related_fields(fields: Sequence[Field]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _when(text: str) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
+    """An RFC 3339 date-time or date (`Z` or `z` for UTC); None when it is not one. Without an offset: naive."""
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError, TypeError):
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_iso_ms(text: Any) -> int | None:
+    """Milliseconds since the epoch of an RFC 3339 date-time with an offset (None when it is not one)."""
+    moment = parse_time(text)
+    if moment is None or moment.tzinfo is None:
+        return None
+    return int(moment.timestamp() * 1000)
+
+
+def _when(value: Any) -> datetime | None:
+    """The moment a time field holds, for ordering: a date or a time without an offset counts as UTC."""
+    moment = parse_time(value) if isinstance(value, str) else None
+    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def raise_late_times(
+    names: Sequence[str],
+    ranks: Mapping[str, int],
+    values: dict[str, Any],
+    movable: Container[str],
+    moment: Callable[[Any], Any] | None = None,
+) -> None:
+    """Time order over `names` (in rank order): a movable time earlier than the latest time of a lower rank
+    moves up to it; the others stay as they are. `moment` reads a value's time (none: values compare as given)."""
+    floor: tuple[Any, Any] | None = None  # the latest time of the lower ranks, and the value that holds it
+    latest: tuple[Any, Any] | None = None
+    current = -1
+    for name in names:
+        value = values.get(name)
+        point = value if moment is None else moment(value)
+        if point is None:
+            continue
+        if ranks[name] != current:
+            floor, current = latest, ranks[name]
+        if name in movable and floor is not None and point < floor[0]:
+            values[name], point = floor[1], floor[0]
+        if latest is None or point > latest[0]:
+            latest = (point, values[name])
+
+
+@dataclass(frozen=True)
+class TimeOrder:
+    """The time-order rule for fixed field names, for a layer that computes its own times (any comparable)."""
+
+    names: tuple[str, ...]
+    ranks: Mapping[str, int]
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> TimeOrder:
+        ranked = sorted(((rank, n) for n in names if (rank := time_rank(n)) is not None), key=lambda item: item[0])
+        return cls(tuple(n for _, n in ranked), {n: rank for rank, n in ranked})
+
+    def apply(self, values: dict[str, Any], movable: Container[str]) -> None:
+        raise_late_times(self.names, self.ranks, values, movable)
 
 
 def _time_order(fields: Sequence[Field]) -> list[Rule]:
@@ -111,19 +166,7 @@ def _order_times(names: tuple[str, ...], ranks: Mapping[str, int]) -> Rule:
         for name, value in zip(mine, sorted(out[n] for n in mine), strict=True):
             out[name] = value
         # A provided earlier time wins: a later generated one moves up to it.
-        floor: tuple[datetime, str] | None = None  # the latest time of the lower ranks
-        latest: tuple[datetime, str] | None = None
-        current = -1
-        for name in names:
-            value = out.get(name)
-            if not isinstance(value, str) or (moment := _when(value)) is None:
-                continue
-            if ranks[name] != current:
-                floor, current = latest, ranks[name]
-            if name in generated and floor is not None and moment < floor[0]:
-                out[name], moment = floor[1], floor[0]
-            if latest is None or moment > latest[0]:
-                latest = (moment, out[name])
+        raise_late_times(names, ranks, out, generated, _when)
 
     return order
 
