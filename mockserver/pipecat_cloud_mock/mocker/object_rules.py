@@ -6,6 +6,7 @@ the fields the walker generated, so values a provider or fixture gave are served
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,8 +203,20 @@ def _order_pair(low: Field, high: Field) -> Rule:
             out[high.name] = a
         elif low.name in generated and low.allows(b):
             out[low.name] = b
+        elif low.name in generated and high.name in generated:
+            # Neither value fits the other's range (minimum 1 beside maximum 0): both move into the ranges' overlap.
+            floor = max(v for v in (low.low, high.low, -math.inf) if v is not None)
+            ceiling = min(v for v in (low.high, high.high, math.inf) if v is not None)
+            if floor <= ceiling:
+                new_low = min(max(b, floor), ceiling)
+                new_high = min(max(a, new_low), high.high if high.high is not None else math.inf)
+                out[low.name], out[high.name] = _typed(low, new_low), _typed(high, new_high)
 
     return order
+
+
+def _typed(f: Field, value: float) -> float:
+    return int(value) if f.kind == "integer" else value
 
 
 def _stem(name: str) -> str:
