@@ -231,6 +231,7 @@ def test_a_recursive_schema_is_served_valid_and_finite(tmp_path: Path) -> None:
     assert schema["properties"]["children"]["items"] is schema  # a graph with a cycle, not an endless copy
     mock, validator = MockPipeline(Config(access_log=False), spec), ResponseValidator(spec)
     nested = 0
+    others: set[str] = set()
     for seed in range(30):
         response = mock.handle(PipelineRequest("GET", "/api/things/t-1", {"__seed": str(seed)}, {"authorization": "x"}))
         assert response.status == 200, response.body
@@ -238,7 +239,10 @@ def test_a_recursive_schema_is_served_valid_and_finite(tmp_path: Path) -> None:
         body = json.loads(response.body)
         nested = max(nested, _depth(body))
         assert _depth(body) <= 8
+        assert body["thingId"] == "t-1"  # the path names the top node, not its children and parents
+        others.update(child["thingId"] for child in body.get("children", []))
     assert nested >= 3  # the recursion is generated, not always left out
+    assert others - {"t-1"}
 
 
 def test_a_recursion_required_at_every_level_has_no_value_and_is_refused(
