@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 # Which times come first: created <= started <= ended/completed/deleted <= updated (the last change of all).
@@ -107,25 +108,24 @@ def _when(value: Any) -> datetime | None:
 
 
 def raise_late_times(
-    names: Sequence[str],
-    ranks: Mapping[str, int],
+    ranked: Sequence[tuple[str, int]],
     values: dict[str, Any],
     movable: Container[str],
     moment: Callable[[Any], Any] | None = None,
 ) -> None:
-    """Time order over `names` (in rank order): a movable time earlier than the latest time of a lower rank
-    moves up to it; the others stay as they are. `moment` reads a value's time (none: values compare as given)."""
+    """Time order over `ranked` (names and ranks, in rank order): a movable time earlier than the latest time of
+    a lower rank moves up to it; the others stay. `moment` reads a value's time (none: values compare as given)."""
     floor: tuple[Any, Any] | None = None  # the latest time of the lower ranks, and the value that holds it
     latest: tuple[Any, Any] | None = None
     current = -1
-    for name in names:
+    for name, rank in ranked:
         value = values.get(name)
         point = value if moment is None else moment(value)
         if point is None:
             continue
-        if ranks[name] != current:
-            floor, current = latest, ranks[name]
-        if name in movable and floor is not None and point < floor[0]:
+        if rank != current:
+            floor, current = latest, rank
+        if floor is not None and point < floor[0] and name in movable:
             values[name], point = floor[1], floor[0]
         if latest is None or point > latest[0]:
             latest = (point, values[name])
@@ -135,16 +135,19 @@ def raise_late_times(
 class TimeOrder:
     """The time-order rule for fixed field names, for a layer that computes its own times (any comparable)."""
 
-    names: tuple[str, ...]
-    ranks: Mapping[str, int]
+    ranked: tuple[tuple[str, int], ...]  # (name, rank) in rank order
+    apply: Callable[[dict[str, Any], Container[str]], None]  # (values, movable names): reorders in place
 
     @classmethod
     def of(cls, names: Sequence[str]) -> TimeOrder:
-        ranked = sorted(((rank, n) for n in names if (rank := time_rank(n)) is not None), key=lambda item: item[0])
-        return cls(tuple(n for _, n in ranked), {n: rank for rank, n in ranked})
+        ranked = tuple(
+            sorted(((n, rank) for n in names if (rank := time_rank(n)) is not None), key=lambda item: item[1])
+        )
+        return cls(ranked, partial(raise_late_times, ranked))
 
-    def apply(self, values: dict[str, Any], movable: Container[str]) -> None:
-        raise_late_times(self.names, self.ranks, values, movable)
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.ranked)
 
 
 def _time_order(fields: Sequence[Field]) -> list[Rule]:
@@ -152,22 +155,24 @@ def _time_order(fields: Sequence[Field]) -> list[Rule]:
     rules = []
     for kind in _TIME_KINDS:
         ranked = sorted(
-            ((rank, f.name) for f in fields if f.kind == kind and (rank := time_rank(f.name)) is not None),
-            key=lambda item: item[0],
+            ((f.name, rank) for f in fields if f.kind == kind and (rank := time_rank(f.name)) is not None),
+            key=lambda item: item[1],
         )
-        if len({rank for rank, _ in ranked}) >= 2:
-            rules.append(_order_times(tuple(name for _, name in ranked), {name: rank for rank, name in ranked}))
+        if len({rank for _, rank in ranked}) >= 2:
+            rules.append(_order_times(tuple(ranked)))
     return rules
 
 
-def _order_times(names: tuple[str, ...], ranks: Mapping[str, int]) -> Rule:
+def _order_times(ranked: tuple[tuple[str, int], ...]) -> Rule:
+    names = tuple(name for name, _ in ranked)
+
     def order(rng: Any, out: dict[str, Any], generated: set[str]) -> None:
         mine = [n for n in names if n in generated and isinstance(out.get(n), str)]
         # Generated times, sorted, go to the fields in rank order (stable: equal ranks keep their draw).
         for name, value in zip(mine, sorted(out[n] for n in mine), strict=True):
             out[name] = value
         # A provided earlier time wins: a later generated one moves up to it.
-        raise_late_times(names, ranks, out, generated, _when)
+        raise_late_times(ranked, out, generated, _when)
 
     return order
 

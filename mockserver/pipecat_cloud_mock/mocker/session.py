@@ -83,15 +83,15 @@ def _pick(word: int, low: int, high: int) -> int:
 
 def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
     """The session of this id as the world holds it: its kind, times and load all drawn from its stream."""
-    stream, head = _head(seed, agent_name, session_id)
-    w_active, w_completion, w_no_bot, _, _, w_created, w_millis, w_z1, w_z2 = head[:9]
+    stream, head, drawn_start = _draws(seed, agent_name, session_id)
+    w_active, w_completion, w_no_bot, _, _, w_created, w_millis, w_z1, w_z2, *_ = head
     active = w_active < _ACTIVE_BELOW
     completion = (
         None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
     )
     # Some failed sessions never got a bot: no start time, no metrics, no meeting.
     bot_started = not (completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF)
-    bot_start = _bot_start_seconds(head) if bot_started else None
+    bot_start = drawn_start if bot_started else None
     if active:
         created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
         end_ms = None
@@ -117,8 +117,7 @@ def session_values_between(
 ) -> dict[str, Any]:
     """The session of `session_values` (same ids, start type, load), living from `created_ms` to `end_ms`
     (None: still running at `now_ms`): its samples, percentiles and updatedAt are those of that lifetime."""
-    stream, head = _head(seed, agent_name, session_id)
-    bot_start = _bot_start_seconds(head)
+    stream, head, bot_start = _draws(seed, agent_name, session_id)
     last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
     started = last_ms >= created_ms + bot_start * 1000
     return _assemble(
@@ -135,17 +134,15 @@ def session_values_between(
     )
 
 
-def _head(seed: int, agent_name: str, session_id: str) -> tuple[Any, tuple[Any, ...]]:
-    """The session's SHAKE-128 stream and the words of its head."""
+def _draws(seed: int, agent_name: str, session_id: str) -> tuple[Any, tuple[Any, ...], int]:
+    """The session's SHAKE-128 stream, the words of its head, and the seconds its bot takes to start (a cold
+    start far longer than a warm one), had it started."""
     key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
     stream = hashlib.shake_128(key)
-    return stream, _HEAD.unpack(stream.digest(_HEAD.size))
-
-
-def _bot_start_seconds(head: tuple[Any, ...]) -> int:
-    """Seconds from the start request to the bot: a cold start takes far longer than a warm one."""
+    head = _HEAD.unpack(stream.digest(_HEAD.size))
     w_cold, w_start = head[3], head[4]
-    return _pick(w_start, *COLD_START_SECONDS) if w_cold < _COLD_BELOW else _pick(w_start, 0, WARM_START_MAX_SECONDS)
+    start = _pick(w_start, *COLD_START_SECONDS) if w_cold < _COLD_BELOW else _pick(w_start, 0, WARM_START_MAX_SECONDS)
+    return stream, head, start
 
 
 def _log_normal_seconds(median: float, z: float, low: float) -> float:
@@ -153,7 +150,7 @@ def _log_normal_seconds(median: float, z: float, low: float) -> float:
 
 
 # The general time-order rule: updatedAt, the session's last change, is never before its creation or end.
-_TIMES = TimeOrder.of(("createdAt", "endedAt", "updatedAt"))
+_order_times = TimeOrder.of(("createdAt", "endedAt", "updatedAt")).apply
 _UPDATED = frozenset({"updatedAt"})
 
 
@@ -170,7 +167,8 @@ def _assemble(
     completion: str | None,
 ) -> dict[str, Any]:
     """One session's values from its times; the load is a time series sampled over the bot's life."""
-    w_cold, w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined = head[3:4] + head[9:]
+    w_cold = head[3]
+    w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined = head[9:]
     org, service, deployment = agent_ids(seed, agent_name)
     started = bot_start is not None
     last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
@@ -190,7 +188,7 @@ def _assemble(
     # The last change: the end, else the latest sample (the metrics store's write), else the creation.
     updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
     times: dict[str, Any] = {"createdAt": created_ms, "endedAt": end_ms, "updatedAt": updated_ms}
-    _TIMES.apply(times, _UPDATED)
+    _order_times(times, _UPDATED)
     meetings: list[dict[str, str]] = []
     if started and completion != "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
         meeting = uuid4_from_bytes(meeting_id)
