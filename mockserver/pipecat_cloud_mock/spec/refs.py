@@ -58,9 +58,14 @@ def _chain(document: Mapping[str, Any], node: Any) -> tuple[list[str], Any]:
 def check_refs(document: Mapping[str, Any], node: Any) -> None:
     """Every reference under `node`, and under what each points to, resolves and ends somewhere."""
     seen: set[str] = set()
+    visited: set[int] = set()  # YAML aliases can make a document share (or contain) its own nodes
     stack = [node]
     while stack:
         item = stack.pop()
+        if isinstance(item, Mapping | list):
+            if id(item) in visited:
+                continue
+            visited.add(id(item))
         if isinstance(item, Mapping):
             ref = _ref_of(item)
             if ref is not None:

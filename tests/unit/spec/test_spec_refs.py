@@ -251,3 +251,21 @@ def test_a_recursion_required_at_every_level_has_no_value_and_is_refused(
     doc = _tree(document())
     doc["components"]["schemas"]["Thing1"]["required"] = ["thingId", "size", "parent"]
     assert_refused(tmp_path, doc, "operation getThing (GET /things/{thingId}), response 200", "itself", capsys=capsys)
+
+
+def test_a_document_that_contains_itself_through_yaml_aliases_is_refused_not_looped_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = yaml.safe_dump(document()).replace(
+        "schema:\n            $ref: '#/components/schemas/Thing1'",
+        "schema: &loop {type: object, properties: {self: *loop}}",
+        1,
+    )
+    assert "&loop" in text
+    path = tmp_path / "alias.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError):
+        load_spec(path)
+    assert main(["serve", "--spec", str(path), "--port", "0"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert str(path) in line
