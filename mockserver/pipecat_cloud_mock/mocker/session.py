@@ -4,7 +4,7 @@ Only what is Pipecat's own lives here: how sessions end (completion statuses, th
 cold and warm starts, the resource metrics drawn from one real-looking time series, and the lifecycle
 (endState, events). The times follow the general time-order rule (`object_rules.TimeOrder`); the schema
 walker fills any other field the spec declares and drops what the spec does not (the spec stays the
-source of truth). A generated session and one fitted to given times are built by the same function.
+source of truth). A generated session and one fitted to given times are built by the same function (`_session`).
 """
 
 from __future__ import annotations
@@ -83,27 +83,7 @@ def _pick(word: int, low: int, high: int) -> int:
 
 def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
     """The session of this id as the world holds it: its kind, times and load all drawn from its stream."""
-    stream, head, drawn_start = _draws(seed, agent_name, session_id)
-    w_active, w_completion, w_no_bot, _, _, w_created, w_millis, w_z1, w_z2, *_ = head
-    active = w_active < _ACTIVE_BELOW
-    completion = (
-        None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
-    )
-    # Some failed sessions never got a bot: no start time, no metrics, no meeting.
-    bot_started = not (completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF)
-    bot_start = drawn_start if bot_started else None
-    if active:
-        created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
-        end_ms = None
-    else:
-        created_ms = (ANCHOR_SECONDS - _pick(w_created, 3_600, 30 * 86_400)) * 1000 + _pick(w_millis, 0, 999)
-        # Log-normal around the median, its normal deviate by Box-Muller from two words.
-        z = math.sqrt(-2.0 * math.log((w_z1 + 1) / _WORD)) * math.cos(math.tau * w_z2 / _WORD)
-        duration = _log_normal_seconds(150 if bot_started else 4, z, 2.0)
-        end_ms = created_ms + (bot_start or 0) * 1000 + int(duration * 1000)
-    return _assemble(
-        seed, agent_name, session_id, stream, head, created_ms, bot_start, end_ms, ANCHOR_SECONDS * 1000, completion
-    )
+    return _session(seed, agent_name, session_id, None)
 
 
 def session_values_between(
@@ -117,32 +97,7 @@ def session_values_between(
 ) -> dict[str, Any]:
     """The session of `session_values` (same ids, start type, load), living from `created_ms` to `end_ms`
     (None: still running at `now_ms`): its samples, percentiles and updatedAt are those of that lifetime."""
-    stream, head, bot_start = _draws(seed, agent_name, session_id)
-    last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
-    started = last_ms >= created_ms + bot_start * 1000
-    return _assemble(
-        seed,
-        agent_name,
-        session_id,
-        stream,
-        head,
-        created_ms,
-        bot_start if started else None,
-        end_ms,
-        now_ms,
-        completion,
-    )
-
-
-def _draws(seed: int, agent_name: str, session_id: str) -> tuple[Any, tuple[Any, ...], int]:
-    """The session's SHAKE-128 stream, the words of its head, and the seconds its bot takes to start (a cold
-    start far longer than a warm one), had it started."""
-    key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
-    stream = hashlib.shake_128(key)
-    head = _HEAD.unpack(stream.digest(_HEAD.size))
-    w_cold, w_start = head[3], head[4]
-    start = _pick(w_start, *COLD_START_SECONDS) if w_cold < _COLD_BELOW else _pick(w_start, 0, WARM_START_MAX_SECONDS)
-    return stream, head, start
+    return _session(seed, agent_name, session_id, (created_ms, end_ms, now_ms, completion))
 
 
 def _log_normal_seconds(median: float, z: float, low: float) -> float:
@@ -154,24 +109,43 @@ _order_times = TimeOrder.of(("createdAt", "endedAt", "updatedAt")).apply
 _UPDATED = frozenset({"updatedAt"})
 
 
-def _assemble(
-    seed: int,
-    agent_name: str,
-    session_id: str,
-    stream: Any,
-    head: tuple[Any, ...],
-    created_ms: int,
-    bot_start: int | None,  # None: the bot never started (yet)
-    end_ms: int | None,
-    now_ms: int,
-    completion: str | None,
+def _session(
+    seed: int, agent_name: str, session_id: str, given: tuple[int, int | None, int, str | None] | None
 ) -> dict[str, Any]:
-    """One session's values from its times; the load is a time series sampled over the bot's life."""
-    w_cold = head[3]
-    w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined = head[9:]
+    """One session: its times drawn, or `given` as (created, end, now, completion); the rest from its stream."""
+    key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
+    stream = hashlib.shake_128(key)
+    (
+        w_active, w_completion, w_no_bot, w_cold, w_start, w_created, w_millis, w_z1, w_z2,
+        w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined,
+    ) = _HEAD.unpack(stream.digest(_HEAD.size))  # fmt: skip
+    cold = w_cold < _COLD_BELOW
+    drawn_start = _pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS)
+    bot_start: int | None  # None: the bot never started (yet)
+    if given is not None:
+        created_ms, end_ms, now_ms, completion = given
+        last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
+        bot_start = drawn_start if last_ms >= created_ms + drawn_start * 1000 else None
+    else:
+        active = w_active < _ACTIVE_BELOW
+        completion = (
+            None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
+        )
+        # Some failed sessions never got a bot: no start time, no metrics, no meeting.
+        bot_start = None if completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF else drawn_start
+        now_ms = ANCHOR_SECONDS * 1000
+        if active:
+            created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
+            end_ms = None
+        else:
+            created_ms = (ANCHOR_SECONDS - _pick(w_created, 3_600, 30 * 86_400)) * 1000 + _pick(w_millis, 0, 999)
+            # Log-normal around the median, its normal deviate by Box-Muller from two words.
+            z = math.sqrt(-2.0 * math.log((w_z1 + 1) / _WORD)) * math.cos(math.tau * w_z2 / _WORD)
+            duration = _log_normal_seconds(150 if bot_start is not None else 4, z, 2.0)
+            end_ms = created_ms + (bot_start or 0) * 1000 + int(duration * 1000)
+        last_ms = end_ms if end_ms is not None else now_ms
     org, service, deployment = agent_ids(seed, agent_name)
     started = bot_start is not None
-    last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
     series = (
         _timeseries(
             stream,
@@ -202,7 +176,7 @@ def _assemble(
         "deploymentId": deployment,
         "endedAt": None if end_ms is None else iso_ms(end_ms),
         "botStartSeconds": bot_start,
-        "coldStart": w_cold < _COLD_BELOW if started else None,
+        "coldStart": cold if started else None,
         "completionStatus": completion,
         "createdAt": iso_ms(created_ms),
         "updatedAt": iso_ms(times["updatedAt"]),
