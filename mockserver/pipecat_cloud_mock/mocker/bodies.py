@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pipecat_cloud_mock.errors import error_response
-from pipecat_cloud_mock.mocker.echo import BodyGenerator, message_fields
+from pipecat_cloud_mock.errors import SpecError, error_response
+from pipecat_cloud_mock.mocker.echo import BodyGenerator, error_message, message_fields
 from pipecat_cloud_mock.mocker.encode import dumps
 from pipecat_cloud_mock.mocker.negotiate import Negotiation
 from pipecat_cloud_mock.mocker.realism import Hints
-from pipecat_cloud_mock.mocker.session import end_state, error_message, lifecycle_events, session_values
+from pipecat_cloud_mock.mocker.session import end_state, lifecycle_events, session_values
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
 from pipecat_cloud_mock.seed import lazy_rng_for
 from pipecat_cloud_mock.spec.loader import MediaType, Operation, Spec
@@ -49,14 +49,16 @@ class BodyFactory:
         # Realism output is filtered to the schema (keep_extra=False): a field the spec drops disappears.
         hints = Hints.from_document(spec.document)
         openapi_31 = spec.openapi_31
-        self._walkers: dict[tuple[str, str, str], BodyGenerator] = {
-            (op.operation_id, status, media.name): BodyGenerator(
-                media.schema, op, hints, openapi_31, media.examples.values()
-            )
-            for op in spec.operations
-            for status, response in op.responses.items()
-            for media in response.content
-        }
+        self._walkers: dict[tuple[str, str, str], BodyGenerator] = {}
+        for op in spec.operations:
+            for status, response in op.responses.items():
+                for media in response.content:
+                    try:
+                        walker = BodyGenerator(media.schema, op, hints, openapi_31, media.examples.values())
+                    except SpecError as exc:  # a schema the walker cannot make a value of
+                        where = f"operation {op.operation_id} ({op.method} {op.path}), response {status} {media.name}"
+                        raise SpecError(spec.path, f"{where}: {exc.problem}") from None
+                    self._walkers[(op.operation_id, status, media.name)] = walker
         self._error_walker = (
             compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if spec.has_schema("ErrorResponse") else None
         )

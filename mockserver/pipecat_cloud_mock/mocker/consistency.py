@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipecat_cloud_mock.mocker.session import drawn_lifetime_seconds, parse_iso_ms, session_values_between
+from pipecat_cloud_mock.mocker.object_rules import parse_iso_ms
+from pipecat_cloud_mock.mocker.session import drawn_lifetime_seconds, session_values_between
 
 # (earlier, later): the first must not come after the second.
 _ORDER = (("createdAt", "endedAt"), ("createdAt", "updatedAt"))

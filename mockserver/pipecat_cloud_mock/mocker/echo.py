@@ -70,24 +70,28 @@ def _accepts(schema: Mapping[str, Any], openapi_31: bool) -> Callable[[str], Any
 
 
 def _walk(
-    schema: Mapping[str, Any], path: tuple[str, ...], depth: int
+    schema: Mapping[str, Any], path: tuple[str, ...], depth: int, inside: frozenset[int] = frozenset()
 ) -> Iterator[tuple[tuple[str, ...], str, Mapping[str, Any], bool]]:
-    """(path, field name, field schema, inside a list) for every property in the schema."""
-    if depth > _MAX_DEPTH or disabled_rules(schema, frozenset()) >= {"echo"}:
+    """(path, field name, field schema, inside a list) for every property in the schema.
+
+    A recursive schema is walked once: its copies below (a tree node's children) are other resources.
+    """
+    if depth > _MAX_DEPTH or id(schema) in inside or disabled_rules(schema, frozenset()) >= {"echo"}:
         return
+    inside = inside | {id(schema)}
     for part in schema.get("allOf") or ():
-        yield from _walk(part, path, depth + 1)
+        yield from _walk(part, path, depth + 1, inside)
     for combinator in ("oneOf", "anyOf"):
         parts = [p for p in schema.get(combinator) or () if p.get("type") != "null"]
         if parts:
-            yield from _walk(parts[0], path, depth + 1)
+            yield from _walk(parts[0], path, depth + 1, inside)
     if isinstance(schema.get("items"), Mapping):
-        yield from _walk(schema["items"], (*path, _ITEMS), depth + 1)
+        yield from _walk(schema["items"], (*path, _ITEMS), depth + 1, inside)
     for name, sub in (schema.get("properties") or {}).items():
         if not isinstance(sub, Mapping):
             continue
         yield (*path, name), name, sub, _ITEMS in path
-        yield from _walk(sub, (*path, name), depth + 1)
+        yield from _walk(sub, (*path, name), depth + 1, inside)
 
 
 def echo_targets(schema: Mapping[str, Any] | None, operation: Operation, openapi_31: bool) -> tuple[_Target, ...]:
@@ -182,3 +186,22 @@ def message_fields(schema: Mapping[str, Any] | None, message: str, status: int) 
     elif code.get("type") == "integer":
         out[key] = status
     return out or MISSING
+
+
+def error_message(status: int, reason: str | None, spec_example: Any) -> str:
+    """The message of an error body: the reason asked for, else the spec example's first wording, else a default."""
+    if reason:
+        return reason
+    if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
+        message: str = spec_example["error"]
+        return message.split(" / ")[0]
+    return _STATUS_MESSAGES.get(status, f"HTTP {status}")
+
+
+# Statuses the spec does not document but the mock can be asked for; 401/403 follow from `security`.
+_STATUS_MESSAGES = {
+    401: "Unauthorized. Send 'Authorization: Bearer <your private API key>'.",
+    403: "Forbidden. This API key may not access this resource.",
+    404: "Not found",
+    500: "Internal server error",
+}

@@ -6,10 +6,12 @@ the fields the walker generated, so values a provider or fixture gave are served
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 # Which times come first: created <= started <= ended/completed/deleted <= updated (the last change of all).
@@ -83,12 +85,69 @@ def related_fields(fields: Sequence[Field]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _when(text: str) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
+    """An RFC 3339 date-time or date (`Z` or `z` for UTC); None when it is not one. Without an offset: naive."""
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError, TypeError):
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_iso_ms(text: Any) -> int | None:
+    """Milliseconds since the epoch of an RFC 3339 date-time with an offset (None when it is not one)."""
+    moment = parse_time(text)
+    if moment is None or moment.tzinfo is None:
+        return None
+    return int(moment.timestamp() * 1000)
+
+
+def _when(value: Any) -> datetime | None:
+    """The moment a time field holds, for ordering: a date or a time without an offset counts as UTC."""
+    moment = parse_time(value) if isinstance(value, str) else None
+    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def raise_late_times(
+    ranked: Sequence[tuple[str, int]],
+    values: dict[str, Any],
+    movable: Container[str],
+    moment: Callable[[Any], Any] | None = None,
+) -> None:
+    """Time order over `ranked` (names and ranks, in rank order): a movable time earlier than the latest time of
+    a lower rank moves up to it; the others stay. `moment` reads a value's time (none: values compare as given)."""
+    floor: tuple[Any, Any] | None = None  # the latest time of the lower ranks, and the value that holds it
+    latest: tuple[Any, Any] | None = None
+    current = -1
+    for name, rank in ranked:
+        value = values.get(name)
+        point = value if moment is None else moment(value)
+        if point is None:
+            continue
+        if rank != current:
+            floor, current = latest, rank
+        if floor is not None and point < floor[0] and name in movable:
+            values[name], point = floor[1], floor[0]
+        if latest is None or point > latest[0]:
+            latest = (point, values[name])
+
+
+@dataclass(frozen=True)
+class TimeOrder:
+    """The time-order rule for fixed field names, for a layer that computes its own times (any comparable)."""
+
+    ranked: tuple[tuple[str, int], ...]  # (name, rank) in rank order
+    apply: Callable[[dict[str, Any], Container[str]], None]  # (values, movable names): reorders in place
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> TimeOrder:
+        ranked = tuple(
+            sorted(((n, rank) for n in names if (rank := time_rank(n)) is not None), key=lambda item: item[1])
+        )
+        return cls(ranked, partial(raise_late_times, ranked))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.ranked)
 
 
 def _time_order(fields: Sequence[Field]) -> list[Rule]:
@@ -96,34 +155,24 @@ def _time_order(fields: Sequence[Field]) -> list[Rule]:
     rules = []
     for kind in _TIME_KINDS:
         ranked = sorted(
-            ((rank, f.name) for f in fields if f.kind == kind and (rank := time_rank(f.name)) is not None),
-            key=lambda item: item[0],
+            ((f.name, rank) for f in fields if f.kind == kind and (rank := time_rank(f.name)) is not None),
+            key=lambda item: item[1],
         )
-        if len({rank for rank, _ in ranked}) >= 2:
-            rules.append(_order_times(tuple(name for _, name in ranked), {name: rank for rank, name in ranked}))
+        if len({rank for _, rank in ranked}) >= 2:
+            rules.append(_order_times(tuple(ranked)))
     return rules
 
 
-def _order_times(names: tuple[str, ...], ranks: Mapping[str, int]) -> Rule:
+def _order_times(ranked: tuple[tuple[str, int], ...]) -> Rule:
+    names = tuple(name for name, _ in ranked)
+
     def order(rng: Any, out: dict[str, Any], generated: set[str]) -> None:
         mine = [n for n in names if n in generated and isinstance(out.get(n), str)]
         # Generated times, sorted, go to the fields in rank order (stable: equal ranks keep their draw).
         for name, value in zip(mine, sorted(out[n] for n in mine), strict=True):
             out[name] = value
         # A provided earlier time wins: a later generated one moves up to it.
-        floor: tuple[datetime, str] | None = None  # the latest time of the lower ranks
-        latest: tuple[datetime, str] | None = None
-        current = -1
-        for name in names:
-            value = out.get(name)
-            if not isinstance(value, str) or (moment := _when(value)) is None:
-                continue
-            if ranks[name] != current:
-                floor, current = latest, ranks[name]
-            if name in generated and floor is not None and moment < floor[0]:
-                out[name], moment = floor[1], floor[0]
-            if latest is None or moment > latest[0]:
-                latest = (moment, out[name])
+        raise_late_times(ranked, out, generated, _when)
 
     return order
 
@@ -159,8 +208,20 @@ def _order_pair(low: Field, high: Field) -> Rule:
             out[high.name] = a
         elif low.name in generated and low.allows(b):
             out[low.name] = b
+        elif low.name in generated and high.name in generated:
+            # Neither value fits the other's range (minimum 1 beside maximum 0): both move into the ranges' overlap.
+            floor = max(v for v in (low.low, high.low, -math.inf) if v is not None)
+            ceiling = min(v for v in (low.high, high.high, math.inf) if v is not None)
+            if floor <= ceiling:
+                new_low = min(max(b, floor), ceiling)
+                new_high = min(max(a, new_low), high.high if high.high is not None else math.inf)
+                out[low.name], out[high.name] = _typed(low, new_low), _typed(high, new_high)
 
     return order
+
+
+def _typed(f: Field, value: float) -> float:
+    return int(value) if f.kind == "integer" else value
 
 
 def _stem(name: str) -> str:

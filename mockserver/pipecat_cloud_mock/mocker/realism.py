@@ -38,6 +38,19 @@ _LISTED = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(_QUOTED)
+# Plain words for generated names and free text, shared by every string maker.
+WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
+
+# The kinds of string an example can show, tried in this order (a UUID is also hex-like, a date a prefix of a time).
+_EXAMPLE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("uuid", _UUID),
+    ("date-time", _DATE_TIME),
+    ("date", _DATE),
+    ("uri", _URL),
+    ("email", _EMAIL),
+    ("token", _JWT),
+    ("hex", _HEX),
+)
 
 # Name families: a field without examples takes the kind most examples of its family have in the document.
 _FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -52,21 +65,7 @@ def kind_of_example(value: Any) -> str | None:
     """What sort of string an example is: the walker generates one of the same sort."""
     if not isinstance(value, str):
         return None
-    if _UUID.fullmatch(value):
-        return "uuid"
-    if _DATE_TIME.fullmatch(value):
-        return "date-time"
-    if _DATE.fullmatch(value):
-        return "date"
-    if _URL.fullmatch(value):
-        return "uri"
-    if _EMAIL.fullmatch(value):
-        return "email"
-    if _JWT.fullmatch(value):
-        return "token"
-    if _HEX.fullmatch(value):
-        return "hex"
-    return None
+    return next((kind for kind, pattern in _EXAMPLE_KINDS if pattern.fullmatch(value)), None)
 
 
 def family_of(name: str) -> str | None:
@@ -249,8 +248,6 @@ def number_range(
 
 # ---- string makers: kinds the examples show -------------------------------------------------------------
 
-_WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
-
 
 def mimic(example: str) -> Callable[[Any], str]:
     """A value shaped like the example: each run of digits, hex or letters redrawn, separators kept.
@@ -267,7 +264,7 @@ def mimic(example: str) -> Callable[[Any], str]:
             if part.isdigit():
                 out.append("".join(str(rng.randint(0, 9)) for _ in part))
             elif part.isalpha():
-                word = rng.choice(_WORDS)
+                word = rng.choice(WORDS)
                 out.append(word.capitalize() if part[0].isupper() else word)
             else:
                 out.append(part)
@@ -279,7 +276,7 @@ def mimic(example: str) -> Callable[[Any], str]:
 def url_like(example: str) -> Callable[[Any], str]:
     found = _URL.fullmatch(example)
     scheme, host = (found.group(1), found.group(2)) if found else ("https", "example.com")
-    return lambda rng: f"{scheme}://{host}/{rng.choice(_WORDS)}-{rng.getrandbits(24):06x}"
+    return lambda rng: f"{scheme}://{host}/{rng.choice(WORDS)}-{rng.getrandbits(24):06x}"
 
 
 def token_like(rng: Any) -> str:

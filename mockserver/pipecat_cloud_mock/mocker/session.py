@@ -1,7 +1,10 @@
 """The realism layer for SessionResponse: values that look like one real Pipecat Cloud session.
 
-It decides the fields it knows, consistently with each other; the schema walker fills any other field
-the spec declares and drops what the spec does not (so the spec stays the source of truth).
+Only what is Pipecat's own lives here: how sessions end (completion statuses, the bot that never started),
+cold and warm starts, the resource metrics drawn from one real-looking time series, and the lifecycle
+(endState, events). The times follow the general time-order rule (`object_rules.TimeOrder`); the schema
+walker fills any other field the spec declares and drops what the spec does not (the spec stays the
+source of truth). A generated session and one fitted to given times are built by the same function (`_session`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
 
+from pipecat_cloud_mock.mocker.object_rules import TimeOrder
+from pipecat_cloud_mock.mocker.object_rules import parse_iso_ms as parse_iso_ms  # the lifecycle reads times too
 from pipecat_cloud_mock.mocker.walker import ANCHOR_SECONDS, iso_ms, uuid4_from, uuid4_from_bytes
 from pipecat_cloud_mock.seed import rng_for
 
@@ -38,6 +43,8 @@ NORMAL_QUANTILES = tuple(NormalDist().inv_cdf((i + 0.5) / 256) for i in range(25
 CPU_NOISE_SIGMA = 12
 _CPU_NOISE = tuple(int(z * CPU_NOISE_SIGMA) for z in NORMAL_QUANTILES)
 _MEMORY_NOISE = tuple(int(z * _MEMORY_SIGMA) for z in NORMAL_QUANTILES)
+DURATION_SIGMA = 0.8  # of a session's log-normal length
+MAX_SESSION_SECONDS = 3_600.0
 
 
 def agent_ids(seed: int, agent_name: str) -> tuple[str, str, str]:
@@ -75,49 +82,89 @@ def _pick(word: int, low: int, high: int) -> int:
 
 
 def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any]:
+    """The session of this id as the world holds it: its kind, times and load all drawn from its stream."""
+    return _session(seed, agent_name, session_id, None)
+
+
+def session_values_between(
+    seed: int,
+    agent_name: str,
+    session_id: str,
+    created_ms: int,
+    end_ms: int | None,
+    now_ms: int,
+    completion: str | None,
+) -> dict[str, Any]:
+    """The session of `session_values` (same ids, start type, load), living from `created_ms` to `end_ms`
+    (None: still running at `now_ms`): its samples, percentiles and updatedAt are those of that lifetime."""
+    return _session(seed, agent_name, session_id, (created_ms, end_ms, now_ms, completion))
+
+
+def _log_normal_seconds(median: float, z: float, low: float) -> float:
+    return min(MAX_SESSION_SECONDS, max(low, median * math.exp(DURATION_SIGMA * z)))
+
+
+# The general time-order rule: updatedAt, the session's last change, is never before its creation or end.
+_order_times = TimeOrder.of(("createdAt", "endedAt", "updatedAt")).apply
+_UPDATED = frozenset({"updatedAt"})
+
+
+def _session(
+    seed: int, agent_name: str, session_id: str, given: tuple[int, int | None, int, str | None] | None
+) -> dict[str, Any]:
+    """One session: its times drawn, or `given` as (created, end, now, completion); the rest from its stream."""
     key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
     stream = hashlib.shake_128(key)
     (
         w_active, w_completion, w_no_bot, w_cold, w_start, w_created, w_millis, w_z1, w_z2,
         w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined,
     ) = _HEAD.unpack(stream.digest(_HEAD.size))  # fmt: skip
-    org, service, deployment = agent_ids(seed, agent_name)
-    active = w_active < _ACTIVE_BELOW
-    completion = (
-        None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
-    )
-    # Some failed sessions never got a bot: no start time, no metrics, no meeting.
-    bot_started = not (completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF)
-
-    cold = w_cold < _COLD_BELOW if bot_started else None
-    bot_start = (
-        (_pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS))
-        if bot_started
-        else None
-    )
-
-    if active:
-        created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
-        duration = None
+    cold = w_cold < _COLD_BELOW
+    drawn_start = _pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS)
+    bot_start: int | None  # None: the bot never started (yet)
+    if given is not None:
+        created_ms, end_ms, now_ms, completion = given
+        last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
+        bot_start = drawn_start if last_ms >= created_ms + drawn_start * 1000 else None
     else:
-        created_ms = (ANCHOR_SECONDS - _pick(w_created, 3_600, 30 * 86_400)) * 1000 + _pick(w_millis, 0, 999)
-        median = 150 if bot_started else 4
-        # Log-normal around the median (sigma 0.8), its normal deviate by Box-Muller from two words.
-        z = math.sqrt(-2.0 * math.log((w_z1 + 1) / _WORD)) * math.cos(math.tau * w_z2 / _WORD)
-        duration = min(3_600.0, max(2.0, median * math.exp(0.8 * z)))
-    start_ms = created_ms + (bot_start or 0) * 1000
-    end_ms = None if duration is None else start_ms + int(duration * 1000)
-    now_ms = end_ms if end_ms is not None else ANCHOR_SECONDS * 1000
-
+        active = w_active < _ACTIVE_BELOW
+        completion = (
+            None if active else _COMPLETIONS[bisect(_COMPLETION_CUMULATIVE, (w_completion * _COMPLETION_TOTAL) >> 32)]
+        )
+        # Some failed sessions never got a bot: no start time, no metrics, no meeting.
+        bot_start = None if completion in _NO_BOT_COMPLETIONS and w_no_bot < _HALF else drawn_start
+        now_ms = ANCHOR_SECONDS * 1000
+        if active:
+            created_ms = (ANCHOR_SECONDS - _pick(w_created, 20, 900)) * 1000 - _pick(w_millis, 0, 999)
+            end_ms = None
+        else:
+            created_ms = (ANCHOR_SECONDS - _pick(w_created, 3_600, 30 * 86_400)) * 1000 + _pick(w_millis, 0, 999)
+            # Log-normal around the median, its normal deviate by Box-Muller from two words.
+            z = math.sqrt(-2.0 * math.log((w_z1 + 1) / _WORD)) * math.cos(math.tau * w_z2 / _WORD)
+            duration = _log_normal_seconds(150 if bot_start is not None else 4, z, 2.0)
+            end_ms = created_ms + (bot_start or 0) * 1000 + int(duration * 1000)
+        last_ms = end_ms if end_ms is not None else now_ms
+    org, service, deployment = agent_ids(seed, agent_name)
+    started = bot_start is not None
     series = (
-        _timeseries(stream, start_ms, now_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
-        if bot_started
+        _timeseries(
+            stream,
+            created_ms + (bot_start or 0) * 1000,
+            last_ms,
+            _pick(w_cpu, 90, 220),
+            _pick(w_memory, 160, 320) * _MIB,
+            w_growth,
+        )
+        if started
         else _Series()
     )
     samples = series.samples
+    # The last change: the end, else the latest sample (the metrics store's write), else the creation.
     updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
+    times: dict[str, Any] = {"createdAt": created_ms, "endedAt": end_ms, "updatedAt": updated_ms}
+    _order_times(times, _UPDATED)
     meetings: list[dict[str, str]] = []
-    if bot_started and completion != "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
+    if started and completion != "WS_CONNECTION_CLOSED":  # WebSocket transports have no Daily meeting
         meeting = uuid4_from_bytes(meeting_id)
         meetings.append({"participantId": uuid4_from_bytes(participant), "meetingId": meeting})
         if w_rejoin < _REJOIN_BELOW:
@@ -129,10 +176,10 @@ def session_values(seed: int, agent_name: str, session_id: str) -> dict[str, Any
         "deploymentId": deployment,
         "endedAt": None if end_ms is None else iso_ms(end_ms),
         "botStartSeconds": bot_start,
-        "coldStart": cold,
+        "coldStart": cold if started else None,
         "completionStatus": completion,
         "createdAt": iso_ms(created_ms),
-        "updatedAt": iso_ms(max(updated_ms, created_ms)),
+        "updatedAt": iso_ms(times["updatedAt"]),
         "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, series) if samples else None,
         "meetingIds": meetings,
     }
@@ -217,93 +264,10 @@ def _metrics(metrics_id: str, session_id: str, series: _Series) -> dict[str, Any
     }
 
 
-def error_message(status: int, reason: str | None, spec_example: Any) -> str:
-    if reason:
-        return reason
-    if isinstance(spec_example, dict) and isinstance(spec_example.get("error"), str):
-        message: str = spec_example["error"]
-        return message.split(" / ")[0]
-    return _STATUS_MESSAGES.get(status, f"HTTP {status}")
-
-
-# Statuses the spec does not document but the mock can be asked for; 401/403 follow from `security`.
-_STATUS_MESSAGES = {
-    401: "Unauthorized. Send 'Authorization: Bearer <your private API key>'.",
-    403: "Forbidden. This API key may not access this resource.",
-    404: "Not found",
-    500: "Internal server error",
-}
-
-
-def parse_iso_ms(text: str) -> int | None:
-    """Milliseconds since the epoch of an RFC 3339 date-time (None when it is not one)."""
-    from datetime import datetime
-
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except (ValueError, AttributeError):
-        return None
-    if moment.tzinfo is None:
-        return None
-    return int(moment.timestamp() * 1000)
-
-
 def drawn_lifetime_seconds(seed: int, agent_name: str, session_id: str) -> int:
     """How long a session runs after its bot started, if nobody stops it: log-normal around 150 s."""
     z = rng_for(seed, "lifetime", agent_name, session_id).gauss(0.0, 1.0)
-    return int(min(3_600.0, max(30.0, 150 * math.exp(0.8 * z))))
-
-
-def session_values_between(
-    seed: int,
-    agent_name: str,
-    session_id: str,
-    created_ms: int,
-    end_ms: int | None,
-    now_ms: int,
-    completion: str | None,
-) -> dict[str, Any]:
-    """The session of `session_values` (same ids, start type, load), living from `created_ms` to `end_ms`
-    (None: still running at `now_ms`): its samples, percentiles and updatedAt are those of that lifetime."""
-    key = f"{seed}\x1fsession\x1f{agent_name}\x1f{session_id}".encode("utf-8", "surrogatepass")
-    stream = hashlib.shake_128(key)
-    (
-        _, _, _, w_cold, w_start, _, _, _, _,
-        w_cpu, w_memory, w_growth, w_rejoin, metrics_id, meeting_id, participant, rejoined,
-    ) = _HEAD.unpack(stream.digest(_HEAD.size))  # fmt: skip
-    org, service, deployment = agent_ids(seed, agent_name)
-    cold = w_cold < _COLD_BELOW
-    bot_start = _pick(w_start, *COLD_START_SECONDS) if cold else _pick(w_start, 0, WARM_START_MAX_SECONDS)
-    start_ms = created_ms + bot_start * 1000
-    last_ms = end_ms if end_ms is not None else max(now_ms, created_ms)
-    bot_started = last_ms >= start_ms
-    series = (
-        _timeseries(stream, start_ms, last_ms, _pick(w_cpu, 90, 220), _pick(w_memory, 160, 320) * _MIB, w_growth)
-        if bot_started
-        else _Series()
-    )
-    samples = series.samples
-    updated_ms = end_ms if end_ms is not None else (samples[-1]["t"] * 1000 if samples else created_ms)
-    meetings: list[dict[str, str]] = []
-    if bot_started:
-        meeting = uuid4_from_bytes(meeting_id)
-        meetings.append({"participantId": uuid4_from_bytes(participant), "meetingId": meeting})
-        if w_rejoin < _REJOIN_BELOW:
-            meetings.append({"participantId": uuid4_from_bytes(rejoined), "meetingId": meeting})
-    return {
-        "sessionId": session_id,
-        "serviceId": service,
-        "organizationId": org,
-        "deploymentId": deployment,
-        "endedAt": None if end_ms is None else iso_ms(end_ms),
-        "botStartSeconds": bot_start if bot_started else None,
-        "coldStart": cold if bot_started else None,
-        "completionStatus": completion,
-        "createdAt": iso_ms(created_ms),
-        "updatedAt": iso_ms(max(updated_ms, created_ms)),
-        "resourceMetrics": _metrics(uuid4_from_bytes(metrics_id), session_id, series) if samples else None,
-        "meetingIds": meetings,
-    }
+    return int(_log_normal_seconds(150, z, 30.0))
 
 
 def end_state(session: Mapping[str, Any], stopped: bool = False) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import random
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
@@ -17,10 +18,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pipecat_cloud_mock.errors import SpecError
 from pipecat_cloud_mock.mocker.object_rules import compile_rules, object_fields, related_fields
 from pipecat_cloud_mock.mocker.realism import (
     NULL_SHARE,
     OPTIONAL_ABSENT_SHARE,
+    WORDS,
     Hints,
     described_vocabulary,
     disabled_rules,
@@ -40,7 +43,6 @@ Generator = Callable[[random.Random, Any], Any]
 
 # Generic date-times fall in the 30 days before this instant (2026-11-01T00:00:00Z), never "now": determinism.
 ANCHOR_SECONDS = 1_793_491_200
-_WORDS = ("alpha", "bravo", "delta", "echo", "kilo", "lima", "nova", "orbit", "pixel", "river", "sierra", "tango")
 
 
 def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True, hints: Hints | None = None) -> Generator:
@@ -50,7 +52,10 @@ def compile_schema(schema: Mapping[str, Any] | None, keep_extra: bool = True, hi
     own examples, formats and names steer the realism rules.
     """
     hints = hints or _NO_HINTS
-    return _compile(schema or {}, _Context(keep_extra, hints, hints.disabled), None)
+    generate = _compile(schema or {}, _Context(keep_extra, hints, hints.disabled, {}), None)
+    if generate in _CUTTABLE and generate(random.Random(0), MISSING) is _TOO_DEEP:
+        raise SpecError("spec", "the schema requires itself at every level of its recursion, so no value is finite")
+    return generate
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,11 @@ class _Context:
     keep_extra: bool
     hints: Hints
     disabled: frozenset[str]
+    compiling: dict[int, list[Generator]]  # schemas being compiled on the current path -> their generator, once made
 
     def below(self, schema: Mapping[str, Any]) -> _Context:
         disabled = disabled_rules(schema, self.disabled)
-        return self if disabled is self.disabled else _Context(self.keep_extra, self.hints, disabled)
+        return self if disabled is self.disabled else _Context(self.keep_extra, self.hints, disabled, self.compiling)
 
 
 _NO_HINTS = Hints()
@@ -86,7 +92,20 @@ def _types(schema: Mapping[str, Any]) -> tuple[str | None, bool]:
 def _compile(schema: Any, ctx: _Context, name: str | None) -> Generator:
     if not isinstance(schema, Mapping):  # a JSON Schema boolean (`true`: anything) or a 3.0 tuple `items` list
         schema = {}
-    ctx = ctx.below(schema)
+    key = id(schema)
+    if key in ctx.compiling:  # a recursive schema (the loader made its $ref a cycle): generate it a few levels deep
+        return _recursion(ctx.compiling[key])
+    made: list[Generator] = []
+    ctx.compiling[key] = made
+    try:
+        generate = _compile_node(schema, ctx.below(schema), name)
+    finally:
+        del ctx.compiling[key]
+    made.append(generate)
+    return generate
+
+
+def _compile_node(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Generator:
     for combinator in ("allOf", "oneOf", "anyOf"):
         if combinator in schema:
             return _compile_combined(schema, combinator, ctx, name)
@@ -141,6 +160,29 @@ def _compile_combined(schema: Mapping[str, Any], combinator: str, ctx: _Context,
 
 # Generators that merge a provided value into what they generate (objects); all others return it unchanged.
 _MERGING: weakref.WeakSet[Generator] = weakref.WeakSet()
+# A recursive schema is generated at most this many levels below its first appearance; deeper, the recursion
+# returns _TOO_DEEP, and the object or list above leaves that value out (or is null, when it may be).
+MAX_RECURSION = 2
+_TOO_DEEP: Any = object()
+_CUTTABLE: weakref.WeakSet[Generator] = weakref.WeakSet()  # generators that may return _TOO_DEEP
+_DEPTH = threading.local()  # each thread generates its own body
+
+
+def _recursion(made: list[Generator]) -> Generator:
+    def generate(rng: random.Random, provided: Any) -> Any:
+        if provided is not MISSING:
+            return made[0](rng, provided)
+        depth = getattr(_DEPTH, "level", 0)
+        if depth >= MAX_RECURSION:
+            return _TOO_DEEP
+        _DEPTH.level = depth + 1
+        try:
+            return made[0](rng, MISSING)
+        finally:
+            _DEPTH.level = depth
+
+    _CUTTABLE.add(generate)
+    return generate
 
 
 def _nullable(base: Generator) -> Generator:
@@ -150,6 +192,14 @@ def _nullable(base: Generator) -> Generator:
         if provided is MISSING and rng.random() < NULL_SHARE:
             return None
         return base(rng, provided)
+
+    if base in _CUTTABLE:  # a recursion cut short here is a null
+
+        def generate(rng: random.Random, provided: Any) -> Any:
+            if provided is None or (provided is MISSING and rng.random() < NULL_SHARE):
+                return None
+            value = base(rng, provided)
+            return None if value is _TOO_DEEP else value
 
     if base in _MERGING:
         _MERGING.add(generate)
@@ -182,6 +232,7 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
     )
     extra = _map_values(schema, ctx) if not props else None
     rules = compile_rules(fields, ctx.disabled)
+    cut = frozenset(name for name, gen, _ in props if gen in _CUTTABLE)
 
     def generate(rng: random.Random, provided: Any) -> Any:
         if provided is not MISSING and not isinstance(provided, Mapping):
@@ -204,6 +255,11 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
                 generated.add(name)
             # Only objects merge a provided value; every other generator serves it as it is, so skip the call.
             out[name] = gen(rng, value) if merges or value is MISSING else value
+            if cut and name in cut and out[name] is _TOO_DEEP:
+                if name in required:
+                    return _TOO_DEEP
+                del out[name]
+                generated.discard(name)
         if rules is not None and generated:
             rules(rng, out, generated)
         if extra is not None and whole:
@@ -214,6 +270,8 @@ def _object(schema: Mapping[str, Any], ctx: _Context) -> Generator:
 
     _MERGING.add(generate)
     _KIND[generate] = "object"
+    if cut & required:
+        _CUTTABLE.add(generate)
     return generate
 
 
@@ -224,12 +282,13 @@ def _map_values(schema: Mapping[str, Any], ctx: _Context) -> Callable[[random.Ra
     if not isinstance(extra, Mapping) or not extra:
         return None
     value = _compile(extra, ctx, None)
-    keys = ctx.hints.keys_for(extra) or _WORDS
+    keys = ctx.hints.keys_for(extra) or WORDS
     low = int(schema.get("minProperties", 1))
     high = max(low, min(int(schema.get("maxProperties", 3)), len(keys)))
 
     def generate(rng: random.Random) -> dict[str, Any]:
-        return {key: value(rng, MISSING) for key in rng.sample(keys, min(len(keys), rng.randint(low, high)))}
+        out = {key: value(rng, MISSING) for key in rng.sample(keys, min(len(keys), rng.randint(low, high)))}
+        return {k: v for k, v in out.items() if v is not _TOO_DEEP} if value in _CUTTABLE else out
 
     return generate
 
@@ -284,7 +343,22 @@ def _array(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Genera
         return values
 
     _KIND[generate] = "array"
-    return generate
+    if item not in _CUTTABLE:
+        return generate
+    needed = int(schema.get("minItems", 0))
+
+    def cut_short(rng: random.Random, provided: Any) -> Any:
+        """A list of a recursive schema: the items that came back too deep are left out."""
+        values = generate(rng, provided)
+        if provided is not MISSING:
+            return values
+        kept = [v for v in values if v is not _TOO_DEEP]
+        return kept if len(kept) >= needed else _TOO_DEEP
+
+    _KIND[cut_short] = "array"
+    if needed:
+        _CUTTABLE.add(cut_short)
+    return cut_short
 
 
 def _bound(schema: Mapping[str, Any], side: str) -> tuple[float | None, bool]:
@@ -332,7 +406,7 @@ def _boolean(rng: random.Random, provided: Any) -> Any:
 
 
 def _anything(rng: random.Random, provided: Any) -> Any:
-    return rng.choice(_WORDS) if provided is MISSING else provided
+    return rng.choice(WORDS) if provided is MISSING else provided
 
 
 def _enum(values: list[Any]) -> Generator:
@@ -351,7 +425,7 @@ def _string(schema: Mapping[str, Any], ctx: _Context, name: str | None) -> Gener
     high = int(schema.get("maxLength", max(low, 24)))
 
     def plain(rng: random.Random) -> str:
-        text = f"{rng.choice(_WORDS)}-{rng.getrandbits(32):08x}"
+        text = f"{rng.choice(WORDS)}-{rng.getrandbits(32):08x}"
         text = text[:high]
         return text + "x" * (low - len(text))
 
@@ -411,7 +485,7 @@ def _string_maker(
 
 
 def _name(rng: random.Random) -> str:
-    return f"{rng.choice(_WORDS)}-{rng.getrandbits(16):04x}"
+    return f"{rng.choice(WORDS)}-{rng.getrandbits(16):04x}"
 
 
 # Every string format openapi-core's format checker enforces, so a field a future spec adds validates.

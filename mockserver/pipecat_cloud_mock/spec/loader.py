@@ -17,9 +17,11 @@ import yaml
 
 from pipecat_cloud_mock.errors import SpecError
 from pipecat_cloud_mock.spec.overlay import apply_overlay
+from pipecat_cloud_mock.spec.refs import check_refs, target
+from pipecat_cloud_mock.spec.refs import resolve_refs as resolve_refs  # also the contract kit's
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_MAX_REF_DEPTH = 64
+_MAX_NESTING = 256
 
 
 def bundled_spec_path() -> Path:
@@ -177,10 +179,26 @@ def _refuse_unsupported(path: Path, document: Mapping[str, Any]) -> None:
                 _refuse_external_refs(path, f"{where} ({method.upper()} {template})", item[method])
         _refuse_external_refs(path, f"path {template}", {k: v for k, v in item.items() if k not in HTTP_METHODS})
     _refuse_external_refs(path, "components", document.get("components") or {})
+    for template, item in (document.get("paths") or {}).items():
+        if not isinstance(item, Mapping):
+            continue
+        _check_refs(path, f"path {template}", document, {k: v for k, v in item.items() if k not in HTTP_METHODS})
+        for method in HTTP_METHODS:
+            if isinstance(item.get(method), Mapping):
+                where = f"operation {item[method].get('operationId') or method + ' ' + template}"
+                _check_refs(path, f"{where} ({method.upper()} {template})", document, item[method])
+    _check_refs(path, "components", document, document.get("components") or {})
+
+
+def _check_refs(path: Path, where: str, document: Mapping[str, Any], node: Any) -> None:
+    try:
+        check_refs(document, node)
+    except SpecError as exc:
+        raise SpecError(path, f"{where}: {exc.problem}") from None
 
 
 def _refuse_external_refs(path: Path, where: str, node: Any, depth: int = 0) -> None:
-    if depth > _MAX_REF_DEPTH * 4:
+    if depth > _MAX_NESTING:
         return
     if isinstance(node, Mapping):
         pattern = node.get("pattern")
@@ -237,7 +255,7 @@ def _index(path: Path, document: dict[str, Any]) -> Spec:
     operations = []
     for template, item in (document.get("paths") or {}).items():
         try:
-            item = _follow(document, item["$ref"]) if "$ref" in item else item
+            item = target(document, item)
             shared_params = resolve_refs(document, item.get("parameters", []))
         except SpecError as exc:
             raise SpecError(path, f"path {template}: {exc.problem}") from None
@@ -286,7 +304,7 @@ def _operation(
 def _request_body(document: Mapping[str, Any], raw: Any) -> RequestBody | None:
     if raw is None:
         return None
-    raw = _follow(document, raw["$ref"]) if "$ref" in raw else raw
+    raw = target(document, raw)
     content = {
         name: resolve_refs(document, body.get("schema")) if isinstance(body, Mapping) else None
         for name, body in (raw.get("content") or {}).items()
@@ -300,7 +318,7 @@ def _server_path(servers: list[Mapping[str, Any]]) -> str:
 
 
 def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) -> ResponseSpec:
-    raw = _follow(document, raw["$ref"]) if "$ref" in raw else raw
+    raw = target(document, raw)
     media = []
     for name, body in (raw.get("content") or {}).items():
         schema = body.get("schema")
@@ -311,34 +329,6 @@ def _response(document: Mapping[str, Any], status: str, raw: Mapping[str, Any]) 
             examples = {"default": body["example"], **examples}
         media.append(MediaType(name, resolve_refs(document, schema), examples, schema_name))
     return ResponseSpec(status, raw.get("description", ""), tuple(media))
-
-
-def resolve_refs(document: Mapping[str, Any], node: Any, _depth: int = 0) -> Any:
-    """A copy of `node` with every local `$ref` replaced by what it points to."""
-    if _depth > _MAX_REF_DEPTH:
-        raise SpecError("spec", "a $ref chain is recursive or deeper than 64 levels; the mock cannot expand it")
-    if isinstance(node, Mapping):
-        if "$ref" in node:
-            return resolve_refs(document, _follow(document, node["$ref"]), _depth + 1)
-        return {k: resolve_refs(document, v, _depth + 1) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve_refs(document, v, _depth + 1) for v in node]
-    return node
-
-
-def _follow(document: Mapping[str, Any], ref: str) -> Any:
-    if not ref.startswith("#/"):
-        raise SpecError("spec", f"only local $refs (#/...) are supported, found {ref!r}")
-    node: Any = document
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            continue
-        if not isinstance(node, Mapping) or part not in node:
-            raise SpecError("spec", f"$ref {ref!r} does not resolve")
-        node = node[part]
-    return node
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -61,10 +61,11 @@ UNSERVABLE = {
         "operation getDevice (GET /devices/{deviceId}): the $ref 'https://schemas.example.invalid/device.json' "
         "points outside this document",
     ),
-    "recursive": (
+    "ref-cycle": (  # a recursive schema is served (tests/unit/spec/test_spec_refs.py); a bare $ref loop is not
         "        readingsCount: {type: integer}\n",
-        "        readingsCount: {type: integer}\n        parent: {$ref: '#/components/schemas/Device'}\n",
-        "operation getDevice (GET /devices/{deviceId}): a $ref chain is recursive",
+        "        readingsCount: {type: integer}\n        parent: {$ref: '#/components/schemas/Loop'}\n"
+        "    Loop: {$ref: '#/components/schemas/Loop'}\n",
+        "operation getDevice (GET /devices/{deviceId}): the $ref '#/components/schemas/Loop' leads back to itself",
     ),
     "bad-pattern": (
         "schema: {type: string, format: uuid}}\n      responses:",
