@@ -8,6 +8,8 @@ constructing an `OpenAPI` costs milliseconds.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,10 +34,19 @@ class Violation:
 
 
 def json_path(parts: Iterable[Any]) -> str:
+    """sessions["my-agent"]["800d..."].coldStart: identifiers dotted, list indexes bracketed, other keys quoted."""
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _IDENTIFIER.fullmatch(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{json.dumps(str(part))}]"
     return text
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def schema_violations(schema: Mapping[str, Any], value: Any) -> list[Violation]:

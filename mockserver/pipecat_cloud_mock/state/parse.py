@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from pipecat_cloud_mock.faults import FaultKind, Latency, parse_fault, parse_lat
 from pipecat_cloud_mock.mocker.consistency import contradictions
 from pipecat_cloud_mock.mocker.negotiate import acceptable_codes
 from pipecat_cloud_mock.spec.loader import Spec
-from pipecat_cloud_mock.spec.openapi import schema_violations
+from pipecat_cloud_mock.spec.openapi import json_path, schema_violations
 from pipecat_cloud_mock.state.limits import MAX_PROBLEMS, cut_message, excerpt, plain_problems
 from pipecat_cloud_mock.state.model import (
     NO_BODY,
@@ -36,20 +36,6 @@ MATCH_KEYS = ("agentName", "sessionId", "headers")
 RESPONSE_KEYS = ("status", "body", "latency", "fault")
 STUB_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def json_path(parts: Iterable[str | int]) -> str:
-    """sessions["my-agent"]["800d..."].coldStart: identifiers dotted, other keys quoted."""
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _IDENTIFIER.fullmatch(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part)}]"
-    return text
 
 
 @dataclass
@@ -317,8 +303,11 @@ class FixtureParser:
 
 
 def _split(where: str) -> tuple[str | int, ...]:
-    """validation.json_path output ("a.b[0].c") back into parts, to re-render it under a prefix."""
+    """json_path output ('a.b[0]["c-d"]') back into parts, to re-render it under a prefix."""
     parts: list[str | int] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", where):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    for token in re.findall(r'\["(?:[^"\\]|\\.)*"\]|\[\d+\]|[^.\[\]]+', where):
+        if token.startswith('["'):
+            parts.append(json.loads(token[1:-1]))
+        else:
+            parts.append(int(token[1:-1]) if token.startswith("[") else token)
     return tuple(parts)
