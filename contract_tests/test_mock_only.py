@@ -9,7 +9,6 @@ from pipecat_cloud_mock.contract.checks import Finding
 from pipecat_cloud_mock.contract.plugin import Contract
 from pipecat_cloud_mock.contract.strategies import agent_names, valid_session_ids
 from pipecat_cloud_mock.contract.target import session_request
-from pipecat_cloud_mock.mocker.negotiate import acceptable_codes
 
 # Prefer: code=500 asks for a 5xx and code=401 refuses the valid key on purpose: no-5xx and auth do not apply.
 _PREFERRED_CHECKS = ("status", "content-type", "schema", "shape", "drift")
@@ -33,7 +32,7 @@ def test_the_same_request_twice_gives_the_same_body(contract: Contract, agent: s
         contract.fail(second, *found)
 
 
-@pytest.mark.parametrize("code", acceptable_codes(load_spec().operation("getSession")))
+@pytest.mark.parametrize("code", load_spec().operation("getSession").answerable_statuses)
 def test_every_documented_status_is_reachable_with_prefer_code(contract: Contract, code: int) -> None:
     request = session_request("my-agent", "800d444a-e67e-4686-afb3-b0de509cccb3", headers=[("Prefer", f"code={code}")])
     exchange = contract.check(request, only=_PREFERRED_CHECKS)

@@ -152,14 +152,6 @@ def _bool(raw: Mapping[str, str], name: str, where: str) -> bool | None:
     return text == "true"
 
 
-def acceptable_codes(operation: Operation) -> tuple[int, ...]:
-    """Documented statuses, plus 401 when the operation declares security (the spec implies it)."""
-    codes = set(operation.documented_statuses)
-    if operation.security:
-        codes.add(401)
-    return tuple(sorted(codes))
-
-
 def negotiate(
     operation: Operation,
     prefs: Preferences,
@@ -171,7 +163,7 @@ def negotiate(
     seed = default_seed if prefs.seed is None else prefs.seed
     reason = None
     if prefs.code is not None:
-        accepted = acceptable_codes(operation)
+        accepted = operation.answerable_statuses
         if prefs.code not in accepted:
             raise PreferenceError(
                 f"code={prefs.code} is not a status that {operation.operation_id} documents. "

@@ -261,8 +261,7 @@ class Recorder:
         if findings.violations:  # a fixture must keep the spec, or `serve --fixtures` refuses the file
             self.say("  not recorded: the answer breaks the spec (see above), so a fixture cannot hold it")
             return
-        documented = set(route.operation.documented_statuses) | ({401} if route.operation.security else set())
-        if status not in documented:
+        if status not in route.operation.answerable_statuses:
             self.say(f"  not recorded: {status} is not a status the spec documents, so a fixture cannot hold it")
             return
         try:

@@ -85,6 +85,12 @@ class Operation:
     def documented_statuses(self) -> tuple[int, ...]:
         return tuple(sorted(int(s) for s in self.responses if s.isdigit()))
 
+    @property
+    def answerable_statuses(self) -> tuple[int, ...]:
+        """What the mock may answer it with: the documented statuses, and 401 when it declares security (the spec
+        implies it). Prefer code=, stub and fixture statuses and recordings are all held to these."""
+        return tuple(sorted({*self.documented_statuses, *((401,) if self.security else ())}))
+
 
 @dataclass(frozen=True)
 class Spec:

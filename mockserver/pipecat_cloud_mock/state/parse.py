@@ -15,7 +15,6 @@ from typing import Any
 from pipecat_cloud_mock.errors import ConfigError, Problem, suggest
 from pipecat_cloud_mock.faults import FaultKind, Latency, parse_fault, parse_latency
 from pipecat_cloud_mock.mocker.consistency import contradictions
-from pipecat_cloud_mock.mocker.negotiate import acceptable_codes
 from pipecat_cloud_mock.spec.loader import Spec
 from pipecat_cloud_mock.spec.openapi import json_path, schema_violations
 from pipecat_cloud_mock.state.limits import MAX_PROBLEMS, cut_message, excerpt, plain_problems
@@ -88,7 +87,7 @@ class FixtureParser:
             for param in op.parameters:
                 if param.location == "path":
                     self.param_schemas.setdefault(param.name, param.schema)
-            for status in acceptable_codes(op):
+            for status in op.answerable_statuses:
                 response = op.responses.get(str(status))
                 media = response.media_type() if response else None
                 if media is not None:
