@@ -6,13 +6,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipecat_cloud_mock.errors import SpecError, error_response
+from pipecat_cloud_mock.mocker.consistency import deep_merge, realism_base
 from pipecat_cloud_mock.mocker.echo import BodyGenerator, error_message, message_fields
 from pipecat_cloud_mock.mocker.encode import dumps
 from pipecat_cloud_mock.mocker.negotiate import Negotiation
 from pipecat_cloud_mock.mocker.realism import Hints
 from pipecat_cloud_mock.mocker.session import end_state, lifecycle_events, session_values
 from pipecat_cloud_mock.mocker.walker import MISSING, compile_schema
-from pipecat_cloud_mock.seed import lazy_rng_for
+from pipecat_cloud_mock.seed import lazy_rng_for, rng_for
 from pipecat_cloud_mock.spec.loader import MediaType, Operation, Spec
 
 # Realism providers by component schema name: values they know, consistent with each other.
@@ -59,6 +60,8 @@ class BodyFactory:
                         where = f"operation {op.operation_id} ({op.method} {op.path}), response {status} {media.name}"
                         raise SpecError(spec.path, f"{where}: {exc.problem}") from None
                     self._walkers[(op.operation_id, status, media.name)] = walker
+        session = spec.schema("SessionResponse") if spec.has_schema("SessionResponse") else None
+        self._given_walker = compile_schema(session, keep_extra=True)  # a user's extra fields are kept
         self._error_walker = (
             compile_schema(spec.schema("ErrorResponse"), keep_extra=False) if spec.has_schema("ErrorResponse") else None
         )
@@ -83,6 +86,13 @@ class BodyFactory:
             provided = message_fields(media.schema, neg.reason, neg.status)
         rng = lazy_rng_for(neg.seed, "fill", operation.operation_id, neg.status, *params.values())
         return walker(rng, provided, params, query)
+
+    def given_session(self, operation_id: str, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
+        """A session the user gave some fields of (a fixture, the admin API): those exactly as written, the rest
+        generated around them, as `operation_id` with these path parameters serves it."""
+        agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
+        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
+        return self._given_walker(rng_for(seed, "fill", operation_id, 200, *params.values()), provided)
 
     def shaped(self, operation: Operation, status: int, values: Any) -> Any:
         """`values` as the operation's response schema declares them: undeclared fields dropped, none added."""

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipecat_cloud_mock.mocker.object_rules import parse_iso_ms
-from pipecat_cloud_mock.mocker.session import drawn_lifetime_seconds, session_values_between
+from pipecat_cloud_mock.mocker.session import agent_ids, drawn_lifetime_seconds, session_values, session_values_between
+from pipecat_cloud_mock.seed import rng_for
 
 # (earlier, later): the first must not come after the second.
 _ORDER = (("createdAt", "endedAt"), ("createdAt", "updatedAt"))
@@ -67,3 +68,37 @@ def fitted_base(
     if base.get("botStartSeconds") is None and end is not None:  # keep the kind: a session whose bot never started
         fitted.update(botStartSeconds=None, coldStart=None, resourceMetrics=None, meetingIds=[])
     return fitted
+
+
+# Nullable fields whose null-ness marks the kind of session (running, finished, never started).
+_SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
+_SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
+
+
+def deep_merge(base: Any, given: Any) -> Any:
+    """`given` over `base`: objects merged key by key, anything else taken from `given` as written."""
+    if isinstance(base, Mapping) and isinstance(given, Mapping):
+        merged = dict(base)
+        for key, value in given.items():
+            merged[key] = deep_merge(base.get(key), value)
+        return merged
+    return given
+
+
+def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Generated values for the same kind of session as `given` describes.
+
+    A fixture saying `endedAt: null` wants a running session, so the generated completionStatus and
+    metrics must be those of a running one too: try seeded variants until the null-ness of the shape
+    fields agrees with what was given (deterministic: the same inputs pick the same variant).
+    """
+    wanted = {name: given[name] is None for name in _SHAPE_FIELDS if name in given}
+    base = session_values(seed, agent, session_id)
+    for attempt in range(1, _SHAPE_ATTEMPTS):
+        if all((base[name] is None) == is_null for name, is_null in wanted.items()):
+            break
+        variant = rng_for(seed, "shape", attempt).getrandbits(62)
+        base = session_values(variant, agent, session_id)
+        org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
+        base.update(organizationId=org, serviceId=service, deploymentId=deployment)
+    return fitted_base(seed, agent, session_id, given, base)  # times and metrics around the given times

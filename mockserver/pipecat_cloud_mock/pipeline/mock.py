@@ -85,7 +85,14 @@ class MockPipeline:
         self.global_faults = FaultSettings(config.latency, error_rate, config.fault, config.fault_rate)
         self.control = Control(self.spec, config.fixtures, config.journal_size, config.state_db)
         self.control.redacted_names = config.redact_headers
-        world = World(self.control.fixture_body, only_fixtures=config.only_fixtures)
+        # A fixture session in a list or an agent's counts is the one getSession serves (when the spec has it).
+        serving = [op.operation_id for op in self.spec.operations if self.control.serves_sessions(op)]
+        details = "getSession" if "getSession" in serving or not serving else serving[0]
+
+        def listed(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
+            return self.bodies.given_session(details, seed, {"agentName": agent, "sessionId": session_id}, given)
+
+        world = World(listed, only_fixtures=config.only_fixtures)
         self.lifecycle = Lifecycle(self.control.lifecycle_store, world)
 
     def handle(self, request: PipelineRequest) -> PipelineResponse:
@@ -190,7 +197,7 @@ class MockPipeline:
     ) -> Any:
         """A fixture session's body for a 200 when one is given; otherwise the example or generated body."""
         if given is not None and neg.status == 200:
-            body = self.control.session_body(route.operation, neg.seed, route.path_params, given)
+            body = self.bodies.given_session(route.operation.operation_id, neg.seed, route.path_params, given)
             if route.operation.operation_id in SDK_DETAILS and "endState" not in body:
                 body = with_sdk_fields(body, stopped=False)
             return body

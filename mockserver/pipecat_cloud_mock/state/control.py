@@ -18,10 +18,6 @@ from typing import Any, Unpack
 
 from pipecat_cloud_mock.admin_client import JournalEntry, JournalFilters
 from pipecat_cloud_mock.errors import ConfigError
-from pipecat_cloud_mock.mocker.consistency import fitted_base
-from pipecat_cloud_mock.mocker.session import agent_ids, session_values
-from pipecat_cloud_mock.mocker.walker import Generator, compile_schema
-from pipecat_cloud_mock.seed import rng_for
 from pipecat_cloud_mock.spec.loader import Operation, Spec
 from pipecat_cloud_mock.state.coverage import ServedRow
 from pipecat_cloud_mock.state.files import load_fixtures
@@ -29,10 +25,6 @@ from pipecat_cloud_mock.state.model import FixtureSet, Stub, StubResponse
 from pipecat_cloud_mock.state.parse import FixtureParser, Report
 from pipecat_cloud_mock.state.redact import redact as redact_headers
 from pipecat_cloud_mock.state.store import LifecycleStore, State, Store
-
-# Nullable fields whose null-ness marks the kind of session (running, finished, never started).
-_SHAPE_FIELDS = ("endedAt", "completionStatus", "botStartSeconds", "coldStart", "resourceMetrics")
-_SHAPE_ATTEMPTS = 256  # the rarest kind (failed, bot never started) is ~5% of sessions
 
 
 @dataclass(frozen=True)
@@ -47,16 +39,6 @@ def redact(headers: Mapping[str, str], extra: tuple[str, ...] = ()) -> dict[str,
     return redact_headers(headers, extra)
 
 
-def deep_merge(base: Any, given: Any) -> Any:
-    """`given` over `base`: objects merged key by key, anything else taken from `given` as written."""
-    if isinstance(base, Mapping) and isinstance(given, Mapping):
-        merged = dict(base)
-        for key, value in given.items():
-            merged[key] = deep_merge(base.get(key), value)
-        return merged
-    return given
-
-
 class Control:
     redacted_names: tuple[str, ...] = ()  # header names the user asked to redact, beyond the rule (--redact-header)
 
@@ -64,12 +46,6 @@ class Control:
         self.parser = FixtureParser(spec)
         self.initial = load_fixtures(fixtures_dir, parser=self.parser) if fixtures_dir else FixtureSet()
         self._session_ops = {op.operation_id for op in spec.operations if _serves_sessions(op)}
-        # The operation whose seeded fill a fixture session gets in lists: getSession's when the spec has it.
-        self._details_op = next(
-            (op for op in spec.operations if op.operation_id == "getSession"),
-            next((op for op in spec.operations if _serves_sessions(op)), None),
-        )
-        self._session_walker: Generator = compile_schema(self.parser.session_schema or None, keep_extra=True)
         self._temp_dir: str | None = None
         private = state_db is None  # a temporary file no other server can know of
         if state_db is None:
@@ -108,12 +84,6 @@ class Control:
         """The fields a fixture gives for this session, or None when no fixture defines it."""
         return state.sessions.get((params.get("agentName", ""), params.get("sessionId", "")))
 
-    def session_body(self, operation: Operation, seed: int, params: Mapping[str, str], given: Mapping[str, Any]) -> Any:
-        """Given fields exactly as written; the rest from the realism layer, then the schema walker."""
-        agent, session_id = params.get("agentName", ""), params.get("sessionId", "")
-        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
-        return self._session_walker(rng_for(seed, "fill", operation.operation_id, 200, *params.values()), provided)
-
     def record(
         self,
         method: str,
@@ -127,12 +97,6 @@ class Control:
     ) -> None:
         journaled = redact(headers, self.redacted_names)
         self.store.record(method, path, dict(query), journaled, status, stub.id if stub else None, operation, source)
-
-    def fixture_body(self, seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
-        """A fixture session's full body, as getSession serves it (for the list and the agent's counts)."""
-        op_id = self._details_op.operation_id if self._details_op else "getSession"
-        provided = deep_merge(realism_base(seed, agent, session_id, given), given)
-        return self._session_walker(rng_for(seed, "fill", op_id, 200, agent, session_id), provided)
 
     # --- what the admin API reads and changes: checked first, then written whole ----------------------
 
@@ -189,25 +153,6 @@ class Control:
         self.store.release()
         if self._temp_dir is not None:
             _remove_dir(self._temp_dir, os.getpid())
-
-
-def realism_base(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Generated values for the same kind of session as `given` describes.
-
-    A fixture saying `endedAt: null` wants a running session, so the generated completionStatus and
-    metrics must be those of a running one too: try seeded variants until the null-ness of the shape
-    fields agrees with what was given (deterministic: the same inputs pick the same variant).
-    """
-    wanted = {name: given[name] is None for name in _SHAPE_FIELDS if name in given}
-    base = session_values(seed, agent, session_id)
-    for attempt in range(1, _SHAPE_ATTEMPTS):
-        if all((base[name] is None) == is_null for name, is_null in wanted.items()):
-            break
-        variant = rng_for(seed, "shape", attempt).getrandbits(62)
-        base = session_values(variant, agent, session_id)
-        org, service, deployment = agent_ids(seed, agent)  # ids stay those of the real seed
-        base.update(organizationId=org, serviceId=service, deploymentId=deployment)
-    return fitted_base(seed, agent, session_id, given, base)  # times and metrics around the given times
 
 
 def _serves_sessions(op: Operation) -> bool:
