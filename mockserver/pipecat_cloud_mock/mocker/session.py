@@ -66,7 +66,7 @@ _cached_agent_ids = lru_cache(maxsize=4096)(_derive_agent_ids)
 
 # Every draw of one session comes from one SHAKE-128 stream of its key, read in this layout: 13 words of
 # 32 bits for the scalars, 4 UUIDs' worth of bytes, then one word per timeseries sample. One hash call
-# replaces seeding a Mersenne Twister (~4 us) and a dozen of its method calls per request.
+# replaces seeding a Mersenne Twister and a dozen of its method calls per request.
 _HEAD = struct.Struct("<13I16s16s16s16s")
 _WORD = 1 << 32
 _ACTIVE_BELOW = int(ACTIVE_SHARE * _WORD)
