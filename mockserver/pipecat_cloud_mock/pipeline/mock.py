@@ -221,14 +221,17 @@ class MockPipeline:
 
     def _lifecycle(self, request: PipelineRequest, route: RouteMatch, state: State) -> PipelineResponse:
         """Start, stop, list, agents: the world's answer (a Prefer header for a status or example wins)."""
+        operation = route.operation.operation_id
         try:
             prefs = parse_preferences(request.headers.get("prefer"), request.query)
         except PreferenceError as exc:
-            return self.error(422, str(exc))
+            return self.error(422, str(exc), operation=operation, source="preference")
         if prefs.code is not None or prefs.example is not None:
             neg = negotiate(route.operation, prefs, self.config.mode, self.config.seed)
             body = self.bodies.body(route.operation, neg, route.path_params)
-            return PipelineResponse(neg.status, encode(body), media_type=neg.media_type)
+            return PipelineResponse(
+                neg.status, encode(body), media_type=neg.media_type, operation=operation, source=neg.source
+            )
         bad = self._request_problem(route, request)
         if bad is not None:
             return self._invalid_request(route, bad)
@@ -240,9 +243,9 @@ class MockPipeline:
             route.operation, self.config.seed, route.path_params, query, request.body, state.sessions
         )
         if answer.error is not None:
-            return replace(self.error(answer.status, answer.error), faults=plan)
+            return replace(self.error(answer.status, answer.error, operation=operation), faults=plan)
         body = self.bodies.shaped(route.operation, answer.status, answer.body)
-        return PipelineResponse(answer.status, encode(body), faults=plan)
+        return PipelineResponse(answer.status, encode(body), faults=plan, operation=operation, source="generated")
 
     def injected_error(self, route: RouteMatch, seed: int, plan: FaultPlan) -> PipelineResponse:
         """The 500 an error rate asks for: the operation's documented 500 body, with the plan's other faults."""

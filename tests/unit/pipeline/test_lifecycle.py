@@ -252,3 +252,21 @@ def test_a_stop_under_a_clock_set_back_never_ends_a_session_before_it_began(clie
         assert client.delete(f"/v1/agents/{AGENT}/sessions/{session_id}", headers=AUTH).status_code == 200
         body = details(client, session_id)
         assert body["createdAt"] <= body["updatedAt"] <= body["endedAt"]
+
+
+def test_lifecycle_answers_are_journaled_with_their_operation_and_counted_in_coverage(client: FlaskClient) -> None:
+    session_id = start(client)
+    listing(client)
+    assert client.delete(f"/v1/agents/{AGENT}/sessions/{session_id}", headers=AUTH).status_code == 200
+    assert client.delete(f"/v1/agents/{AGENT}/sessions/{session_id}", headers=AUTH).status_code == 404
+    operations = [e["operation"] for e in client.get("/__admin/requests").json["requests"]]
+    assert operations == ["stopSession", "stopSession", "getSessions", "startService"]
+    served = {
+        (op["operationId"], status): row["served"]
+        for op in client.get("/__admin/coverage").json["operations"]
+        for status, row in op["statuses"].items()
+    }
+    assert served[("startService", "200")] == 1
+    assert served[("getSessions", "200")] == 1
+    assert served[("stopSession", "200")] == 1
+    assert served[("stopSession", "404")] == 1
