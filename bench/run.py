@@ -31,6 +31,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import peers
 import yaml
@@ -248,13 +249,15 @@ def extra_endpoints(spec: dict[str, Any], base: str) -> list[tuple[str, ...]]:
     """The list (10 sessions a page) and start requests, for whichever of the two the spec has."""
     found: list[tuple[str, ...]] = []
     for template, item in (spec.get("paths") or {}).items():
-        path = re.sub(r"\{[^}]+\}", "bench-agent", template)
+        servers = item.get("servers") or []  # a path-level server (the public start: /v1/public) replaces the base
+        prefix = urlsplit(servers[0]["url"]).path.rstrip("/") if servers else base
+        path = prefix + re.sub(r"\{[^}]+\}", "bench-agent", template)
         if "get" in item and re.fullmatch(r"/agents/\{[^}]+\}/sessions", template):
             names = [p.get("name") for p in [*item.get("parameters", []), *item["get"].get("parameters", [])]]
             page = next((n for n in PAGE_PARAMS if n in names), None)
-            found.append(("mock-list", "GET", base + path + (f"?{page}=10" if page else "")))
+            found.append(("mock-list", "GET", path + (f"?{page}=10" if page else "")))
         if "post" in item and template.endswith("/start"):
-            found.append(("mock-start", "POST", base + path, "{}"))
+            found.append(("mock-start", "POST", path, "{}"))
     return sorted(found)
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import REPO
 
@@ -112,6 +113,9 @@ def test_extra_endpoints_come_from_the_spec_only_when_it_has_them() -> None:
         ("mock-list", "GET", "/v1/agents/bench-agent/sessions?limit=10"),
         ("mock-start", "POST", "/v1/public/bench-agent/start", "{}"),
     ]
+    # The bundled spec declares the start under its own path-level server, as the reference does.
+    bundled = yaml.safe_load((ROOT / "spec" / "pipecat-cloud.yaml").read_text())
+    assert ("mock-start", "POST", "/v1/public/bench-agent/start", "{}") in extra_endpoints(bundled, "/v1")
 
 
 def test_wiremock_stubs_serve_the_mocks_bytes_or_a_template_echoing_the_id(tmp_path: Path) -> None:
