@@ -9,6 +9,7 @@ themselves at their drawn lifetime, or when stopped.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,20 @@ def history_ids(seed: int, agent: str) -> tuple[str, ...]:
 @lru_cache(maxsize=64)
 def _generated_history(seed: int, agent: str) -> tuple[Mapping[str, Any], ...]:
     return tuple(session_values(seed, agent, session_id) for session_id in history_ids(seed, agent))
+
+
+def _built(session: Mapping[str, Any]) -> tuple[tuple[str, str], Callable[[], tuple[Mapping[str, Any], bool]]]:
+    return (str(session.get("createdAt")), session["sessionId"]), lambda: (session, False)
+
+
+def _created_key(row: LifecycleRow) -> tuple[str, str]:
+    """The sort key live_session's body will have: its createdAt, then its id."""
+    created = (row.info.get("base") or {}).get("createdAt") if row.seq < 0 else iso_ms(row.created_ms)
+    return str(created), row.session_id
+
+
+def _live_pair(seed: int, row: LifecycleRow, now_ms: int) -> tuple[Mapping[str, Any], bool]:
+    return live_session(seed, row, now_ms), was_stopped(seed, row)
 
 
 def live_session(seed: int, row: LifecycleRow, now_ms: int) -> dict[str, Any]:
@@ -155,18 +170,29 @@ class World:
         lifecycle: LifecycleState,
     ) -> list[tuple[Mapping[str, Any], bool]]:
         """Every session of the agent with whether the user stopped it, newest first."""
+        return [build() for _, build in self._entries(seed, agent, fixtures, lifecycle)]
+
+    def _entries(
+        self,
+        seed: int,
+        agent: str,
+        fixtures: Mapping[tuple[str, str], Mapping[str, Any]],
+        lifecycle: LifecycleState,
+    ) -> list[tuple[tuple[str, str], Callable[[], tuple[Mapping[str, Any], bool]]]]:
+        """The agent's sessions newest first, each as its sort key and how to build it: a started session's
+        place is known from its row, so a page builds only the sessions it shows."""
         now = lifecycle.now_ms()
         generated = () if self.only_fixtures else _generated_history(seed, agent)
-        by_id: dict[str, tuple[Mapping[str, Any], bool]] = {s["sessionId"]: (s, False) for s in generated}
+        by_id: dict[str, tuple[tuple[str, str], Callable[[], tuple[Mapping[str, Any], bool]]]] = {
+            s["sessionId"]: _built(s) for s in generated
+        }
         for (fixture_agent, session_id), given in fixtures.items():
             if fixture_agent == agent:
-                by_id[session_id] = (self._fixture_body(seed, agent, session_id, given), False)
+                by_id[session_id] = _built(self._fixture_body(seed, agent, session_id, given))
         for (row_agent, session_id), row in lifecycle.rows.items():
             if row_agent == agent:
-                by_id[session_id] = (live_session(seed, row, now), was_stopped(seed, row))
-        return sorted(
-            by_id.values(), key=lambda pair: (str(pair[0].get("createdAt")), pair[0]["sessionId"]), reverse=True
-        )
+                by_id[session_id] = (_created_key(row), functools.partial(_live_pair, seed, row, now))
+        return sorted(by_id.values(), key=lambda entry: entry[0], reverse=True)
 
     def page(
         self,
@@ -178,7 +204,13 @@ class World:
         limit: int,
         offset: int,
     ) -> dict[str, Any]:
-        kept = [s for s, stopped in self.sessions(seed, agent, fixtures, lifecycle) if filters.keep(s, stopped)]
+        entries = self._entries(seed, agent, fixtures, lifecycle)
+        if filters == Filters():  # nothing to filter on: build only the page
+            return {
+                "total_count": len(entries),
+                "sessions": [build()[0] for _, build in entries[offset : offset + limit]],
+            }
+        kept = [s for s, stopped in (build() for _, build in entries) if filters.keep(s, stopped)]
         return {"total_count": len(kept), "sessions": kept[offset : offset + limit]}
 
     def known_agents(

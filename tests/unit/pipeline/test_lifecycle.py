@@ -270,3 +270,21 @@ def test_lifecycle_answers_are_journaled_with_their_operation_and_counted_in_cov
     assert served[("getSessions", "200")] == 1
     assert served[("stopSession", "200")] == 1
     assert served[("stopSession", "404")] == 1
+
+
+def test_an_unfiltered_page_is_the_filtered_path_s_page_built_only_for_what_it_shows(client: FlaskClient) -> None:
+    client.put("/__admin/sessions/" + AGENT + "/800d444a-e67e-4686-afb3-b0de509cccb3", json={"endedAt": None})
+    started = [start(client) for _ in range(6)]
+    client.delete(f"/v1/agents/{AGENT}/sessions/{started[2]}", headers=AUTH)
+    generated = listing(client, limit=100)["sessions"][-1]["sessionId"]  # one of the agent's own history
+    client.delete(f"/v1/agents/{AGENT}/sessions/{generated}", headers=AUTH)
+    for advance in (0, 30, 4 * 3600):  # running, some ended by themselves, all ended
+        client.put("/__admin/clock", json={"advance": advance})
+        everything = listing(client, limit=100)["sessions"]
+        keys = [(s["createdAt"], s["sessionId"]) for s in everything]
+        assert keys == sorted(keys, reverse=True)  # newest first, by the bodies' own createdAt
+        for limit, offset in ((100, 0), (3, 0), (4, 5), (10, 30)):
+            # startTime=0 keeps every session but takes the path that builds and filters them all
+            assert listing(client, limit=limit, offset=offset) == listing(
+                client, limit=limit, offset=offset, startTime=0
+            )
