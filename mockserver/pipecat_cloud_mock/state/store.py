@@ -35,8 +35,17 @@ from pipecat_cloud_mock.state.coverage import ServedCounts, ServedRow
 from pipecat_cloud_mock.state.journal import READ_BATCH, JournalRing
 from pipecat_cloud_mock.state.model import FixtureSet, SessionKey, Stub
 
-SCHEMA_VERSION = 3  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
-_TABLES = ("meta", "sessions", "stubs", "journal", "served")
+SCHEMA_VERSION = 4  # bump when a table changes: a --state-db from an older version is rebuilt, not misread
+_TABLES = (
+    "meta",
+    "sessions",
+    "stubs",
+    "journal",
+    "served",
+    "lifecycle_sessions",
+    "lifecycle_agents",
+    "lifecycle_clock",
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -431,7 +440,10 @@ class Store:
 _LIFECYCLE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS lifecycle_sessions (
     agent TEXT NOT NULL, session_id TEXT NOT NULL, seq INTEGER NOT NULL, created_ms INTEGER NOT NULL,
-    stopped_ms INTEGER, info TEXT NOT NULL, PRIMARY KEY (agent, session_id));
+    stopped_ms INTEGER, info TEXT NOT NULL, changed INTEGER NOT NULL, PRIMARY KEY (agent, session_id));
+CREATE INDEX IF NOT EXISTS lifecycle_changed ON lifecycle_sessions (changed);
+CREATE INDEX IF NOT EXISTS lifecycle_seq ON lifecycle_sessions (agent, seq);
+INSERT OR IGNORE INTO meta VALUES ('lifecycle_cleared', 0);
 CREATE TABLE IF NOT EXISTS lifecycle_agents (agent TEXT PRIMARY KEY, ready INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lifecycle_clock (id INTEGER PRIMARY KEY CHECK (id = 0), frozen_ms INTEGER,
     offset_ms INTEGER NOT NULL);
@@ -444,6 +456,7 @@ class LifecycleStore:
     def __init__(self, store: Store) -> None:
         self._store = store
         self.last = LifecycleState(-1)  # the state as last read; its generation says how current it is
+        self._rows_as_of = -1  # the file's generation when last.rows were read (-1: never)
         self._made_for_pid = -1
 
     @contextmanager
@@ -472,15 +485,26 @@ class LifecycleStore:
             )
             if generation == self.last.generation:
                 return self.last
-            rows = {
-                (a, s): LifecycleRow(a, s, q, c, p, json.loads(i))
-                for a, s, q, c, p, i in db.execute(
-                    "SELECT agent, session_id, seq, created_ms, stopped_ms, info FROM lifecycle_sessions ORDER BY rowid"
-                )
-            }
+            # Only the rows written since the last read, unless a clear came in between: thousands of started
+            # sessions are read once, not again after every start.
+            # Marks are the file's generation (which a private server's shared counter only mirrors), read
+            # before the rows: a row written meanwhile is read again next time, never missed.
+            written, cleared = (
+                db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+                for key in ("generation", "lifecycle_cleared")
+            )
+            since = self._rows_as_of if 0 <= cleared <= self._rows_as_of else -1
+            rows = dict(self.last.rows) if since >= 0 else {}
+            for a, s, q, c, p, i in db.execute(
+                "SELECT agent, session_id, seq, created_ms, stopped_ms, info FROM lifecycle_sessions "
+                "WHERE changed > ? ORDER BY rowid",
+                (since,),
+            ):
+                rows[(a, s)] = LifecycleRow(a, s, q, c, p, json.loads(i))
             ready = {a: bool(r) for a, r in db.execute("SELECT agent, ready FROM lifecycle_agents")}
             clock = db.execute("SELECT frozen_ms, offset_ms FROM lifecycle_clock WHERE id = 0").fetchone()
         frozen, offset = clock if clock else (None, 0)
+        self._rows_as_of = written
         self.last = LifecycleState(generation, rows, ready, frozen, offset)
         return self.last
 
@@ -492,7 +516,8 @@ class LifecycleStore:
             ).fetchone()[0]
             session_id = session_id_for(seq)
             db.execute(
-                "INSERT OR REPLACE INTO lifecycle_sessions VALUES (?, ?, ?, ?, NULL, ?)",
+                "INSERT OR REPLACE INTO lifecycle_sessions VALUES (?, ?, ?, ?, NULL, ?, "
+                "(SELECT value + 1 FROM meta WHERE key = 'generation'))",
                 (agent, session_id, seq, created_ms, json.dumps(dict(info))),
             )
         return LifecycleRow(agent, session_id, seq, created_ms, None, info)
@@ -507,12 +532,15 @@ class LifecycleStore:
                 return False
             if row is None:
                 db.execute(
-                    "INSERT INTO lifecycle_sessions VALUES (?, ?, -1, ?, ?, ?)",
+                    "INSERT INTO lifecycle_sessions VALUES (?, ?, -1, ?, ?, ?, "
+                    "(SELECT value + 1 FROM meta WHERE key = 'generation'))",
                     (agent, session_id, created_ms, stopped_ms, json.dumps(dict(info))),
                 )
             else:
                 db.execute(
-                    "UPDATE lifecycle_sessions SET stopped_ms = ? WHERE agent = ? AND session_id = ?",
+                    "UPDATE lifecycle_sessions SET stopped_ms = ?, "
+                    "changed = (SELECT value + 1 FROM meta WHERE key = 'generation') "
+                    "WHERE agent = ? AND session_id = ?",
                     (stopped_ms, agent, session_id),
                 )
         return True
@@ -529,5 +557,9 @@ class LifecycleStore:
         """Forget every started and stopped session, readiness mark and clock setting (a reset)."""
         with self._write() as db:
             db.execute("DELETE FROM lifecycle_sessions")
+            db.execute(
+                "UPDATE meta SET value = (SELECT value + 1 FROM meta WHERE key = 'generation') "
+                "WHERE key = 'lifecycle_cleared'"
+            )
             db.execute("DELETE FROM lifecycle_agents")
             db.execute("DELETE FROM lifecycle_clock")
