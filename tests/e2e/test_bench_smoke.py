@@ -6,7 +6,9 @@ the figures themselves are never asserted (speed is shown by the benchmark, not 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,17 +21,24 @@ from tests.support import REPO
 ROOT = REPO
 
 
+def _bench(*flags: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", *flags]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
 @pytest.mark.e2e
-def test_bench_smoke_runs_mock_and_ceiling_side_by_side_and_names_skipped_peers() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+def test_bench_smoke_runs_mock_and_ceiling_side_by_side_pinned_and_names_skipped_peers() -> None:
+    """One smoke run, pinned where the machine can pin (the table is the same either way)."""
+    can_pin = bool(shutil.which("taskset")) and (os.cpu_count() or 1) >= 2
+    if not can_pin:  # a machine that cannot pin is told so, with what --pin needs
+        refused = _bench("--pin")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "--pin needs taskset (util-linux) and at least 2 CPUs" in refused.stderr, refused.stderr
+    done = _bench("--pin") if can_pin else _bench()
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
+    if can_pin:
+        assert "servers on CPU 1 and the client on CPU 0" in out, out
     assert re.search(r"mean body \d+ bytes", out), out
     for side in ("mock", "ceiling-wsgi"):
         found = re.search(rf"^{side}\s+([\d,]+)\s+[\d.]+\s+[\d.]+\s+0\s+0\s", out, re.MULTILINE)
@@ -38,27 +47,6 @@ def test_bench_smoke_runs_mock_and_ceiling_side_by_side_and_names_skipped_peers(
     assert re.search(r"mock / ceiling-wsgi\s+req/s\s+[\d.]+x", out), out
     assert re.search(r">= 0.80x ceiling-wsgi\s+[\d.]+x", out), out
     assert "peers: skipped (--no-peers)" in out, out  # skipped peers are named, never shown as zero
-
-
-@pytest.mark.e2e
-def test_bench_pin_puts_the_servers_and_the_client_on_separate_cpus() -> None:
-    import os
-    import shutil
-
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--pin"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert "servers on CPU 1 and the client on CPU 0" in done.stdout, done.stdout
-        assert re.search(r"mock / ceiling-wsgi\s+req/s\s+[\d.]+x", done.stdout), done.stdout
-    else:  # a machine that cannot pin is told so, with what --pin needs
-        assert done.returncode == 2, done.stdout + done.stderr
-        assert "--pin needs taskset (util-linux) and at least 2 CPUs" in done.stderr, done.stderr
 
 
 def test_pinned_prefixes_a_command_with_taskset_only_when_asked() -> None:

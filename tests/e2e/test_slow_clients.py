@@ -31,13 +31,14 @@ CLIENT_TIMEOUT = 1  # --client-timeout for the tests that wait for it to pass
 START = "/v1/public/slow-check/start"
 
 
-@pytest.fixture
+# One server per module: every test closes the connections it opened, and a slow or idle one holds no thread.
+@pytest.fixture(scope="module")
 def server() -> Iterator[Running]:
     with run_cli(["serve", "--port", "0", "--quiet"]) as running:
         yield running
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def quick_server() -> Iterator[Running]:
     with run_cli(["serve", "--port", "0", "--quiet", "--client-timeout", str(CLIENT_TIMEOUT)]) as running:
         yield running
