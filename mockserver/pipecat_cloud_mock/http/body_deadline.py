@@ -3,7 +3,7 @@
 gunicorn's threads block reading a body for as long as the client takes to send it. `with_body_deadline` reads
 the body before the app runs, while a per-process watchdog stands by to shut the socket's read side at the
 deadline: the blocked read then returns, and the client gets a 408 ErrorResponse. It applies under gunicorn
-only (its environ names the socket); small bodies usually never reach a thread unsent (`server.HeadGate`).
+only (its environ names the socket); small bodies usually never reach a thread unsent (`server.HeadGatedThreadWorker`).
 """
 
 from __future__ import annotations

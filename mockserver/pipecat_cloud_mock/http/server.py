@@ -164,13 +164,12 @@ def check_bindable(host: str, port: int) -> None:
 # are in the socket's buffer, and closes it with a 408 ErrorResponse when they have not come within the
 # client timeout. A larger body goes to a thread, which body_deadline bounds in time.
 
-HEAD_SECONDS = 10.0  # Config.client_timeout's default
 PEEK_BYTES = 128 * 1024  # past the request-line and header limits: the parser refuses such a head itself
 _CONTENT_LENGTH = re.compile(rb"\ncontent-length[ \t]*:[ \t]*(\d{1,12})[ \t]*\r?\n", re.IGNORECASE)
 # A body the client sends only after a 100 Continue (which the thread's parser sends), or whose size the head
 # does not give: a thread reads it.
 _THREAD_READS_BODY = re.compile(rb"\n(expect[ \t]*:[ \t]*100-continue|transfer-encoding[ \t]*:)", re.IGNORECASE)
-_client_timeout = HEAD_SECONDS  # set by serve() before the fork
+_client_timeout = Config.client_timeout  # the default; serve() sets the configured one before the fork
 
 # Set in each worker after the fork (_init_worker): writes the 408 as an ErrorResponse.
 _write_timeout_answer: Any = None
