@@ -87,7 +87,8 @@ class MockPipeline:
         self.control.redacted_names = config.redact_headers
         # A fixture session in a list or an agent's counts is the one getSession serves (when the spec has it).
         serving = [op.operation_id for op in self.spec.operations if self.control.serves_sessions(op)]
-        details = "getSession" if "getSession" in serving or not serving else serving[0]
+        has_details = any(op.operation_id == "getSession" for op in self.spec.operations)
+        details = "getSession" if has_details or not serving else serving[0]
 
         def listed(seed: int, agent: str, session_id: str, given: Mapping[str, Any]) -> Any:
             return self.bodies.given_session(details, seed, {"agentName": agent, "sessionId": session_id}, given)
